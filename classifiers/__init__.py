@@ -1,0 +1,15 @@
+"""Linear classifiers written from scratch in NumPy, as scikit-learn estimators.
+
+``LinearClassifier`` (and its presets ``LinearSVM`` and ``SoftmaxClassifier``)
+minimises a multiclass loss (:mod:`.losses`) plus a penalty
+(:mod:`.penalties`) with the optimizer of your choice (:mod:`.optimizers`)
+and a learning-rate schedule (:mod:`.schedules`).  ``check_gradient``
+compares an analytic gradient with central differences.
+"""
+
+from . import losses, optimizers, penalties, schedules
+from .gradient_check import check_gradient
+from .linear import DivergenceError, LinearClassifier, LinearSVM, SoftmaxClassifier
+
+__all__ = ["LinearClassifier", "LinearSVM", "SoftmaxClassifier", "DivergenceError",
+           "check_gradient", "losses", "optimizers", "penalties", "schedules"]

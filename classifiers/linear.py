@@ -1,0 +1,596 @@
+"""Linear classifiers trained from scratch: ``LinearClassifier`` and its presets."""
+
+import time
+import warnings
+from functools import partialmethod
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from .losses import LOSSES, log_softmax
+from .objective import objective, scores
+from .optimizers import OPTIMIZERS, Optimizer, get_optimizer
+from .schedules import SCHEDULES, Schedule, get_schedule
+
+
+class DivergenceError(ValueError):
+    """Training produced a non-finite loss or weights (learning rate too large)."""
+
+
+def _has_softmax_loss(estimator):
+    return estimator.loss == "softmax"
+
+
+class LinearClassifier(ClassifierMixin, BaseEstimator):
+    """Multiclass linear classifier trained by minibatch gradient methods.
+
+    Minimises ``sum_i w_i L_i / sum_i w_i + alpha * R(W)`` over the weights
+    ``W`` of shape ``(n_classes, n_features)`` and the intercept ``b``, with
+    scores ``S = X @ W.T + b``, a multiclass loss ``L`` and a penalty ``R``
+    that never touches ``b``.  Everything is NumPy: one batch is one GEMM
+    forward and one backward, in the dtype of ``X`` (float32 stays float32).
+
+    Parameters
+    ----------
+    loss : {'hinge', 'squared_hinge', 'softmax'}, default='hinge'
+        'hinge' is the Weston-Watkins multiclass SVM loss
+        ``sum_{j != y} max(0, s_j - s_y + margin)``, 'squared_hinge' squares
+        each term, 'softmax' is the cross-entropy with natural logarithm.
+    margin : float > 0, default=1.0
+        The hinge margin (the course's delta).  Unused by 'softmax'.
+    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
+        ``l2``: ``0.5 * ||W||^2``; ``l1``: ``||W||_1``; ``elasticnet``:
+        ``l1_ratio * ||W||_1 + (1 - l1_ratio) * 0.5 * ||W||^2`` (the
+        conventions of scikit-learn's ``SGDClassifier``).
+    alpha : float >= 0, default=1e-4
+        Regularization strength.  The course's ``reg * sum(W ** 2)`` is
+        ``alpha = 2 * reg`` with ``penalty='l2'``.
+    l1_ratio : float in [0, 1], default=0.15
+        Mix of the elastic net; unused otherwise.
+    optimizer : str or Optimizer, default='adam'
+        'sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adadelta',
+        'adam', 'nadam', 'random_search', or an object from
+        :mod:`classifiers.optimizers` such as ``Adam(beta1=0.8)`` to set its
+        constants.  The object is never modified.
+    learning_rate : float > 0 or None, default=None
+        Base step size; None takes the optimizer's own default (0.01 for
+        sgd / momentum / nesterov, 0.1 adagrad, 0.001 rmsprop / adam / nadam,
+        1.0 adadelta).  Ignored by random search.
+    learning_rate_schedule : str, Schedule or callable, default='constant'
+        'constant'; 'step' (halve every 10 epochs, see
+        :class:`~classifiers.schedules.StepDecay` for other settings);
+        'invscaling' (``lr / t ** 0.5``); 'adaptive' (divide by 5 each time
+        ``n_iter_no_change`` epochs fail to improve by ``tol``); or a callable
+        ``t -> rate`` of the 1-based update count, which replaces
+        ``learning_rate``.
+    batch_size : int >= 1 or None, default=256
+        Samples per update: 1 is pure SGD, None is full-batch gradient
+        descent.  A batch larger than the data is the whole data.
+    max_iter : int >= 1, default=200
+        Maximum number of epochs (passes over the data) of ``fit``.
+    tol : float >= 0 or None, default=1e-4
+        Training stops (or, with 'adaptive', the rate drops) when the epoch
+        loss has not fallen by ``tol`` below its best for ``n_iter_no_change``
+        consecutive epochs (with early stopping: when the validation accuracy
+        has not risen by ``tol``).  None runs all ``max_iter`` epochs.
+    n_iter_no_change : int >= 1, default=5
+    early_stopping : bool, default=False
+        Hold out a stratified ``validation_fraction`` of the training data,
+        stop on its accuracy, and keep the weights of the best epoch.
+    validation_fraction : float in (0, 1), default=0.1
+    shuffle : bool, default=True
+        Draw the minibatches in a new random order every epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds shuffling, the validation split and random search.
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution (the optimizer state starts
+        afresh).  ``partial_fit`` always continues, optimizer state included.
+    fit_intercept : bool, default=True
+    class_weight : dict, 'balanced' or None, default=None
+        Multiplies the sample weights of each class.
+    verbose : int, default=0
+        If > 0, print the loss, learning rate and time of every epoch.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_classes, n_features) or (1, n_features)
+        Weights; one row for binary problems, as in scikit-learn, holding the
+        difference of the two class rows (positive favours ``classes_[1]``).
+    intercept_ : ndarray of shape (n_classes,) or (1,)
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Only when ``X`` had string column names.
+    n_iter_ : int
+        Epochs run by the last ``fit`` (cumulated over ``partial_fit`` calls).
+    t_ : int
+        Parameter updates made so far.
+    loss_curve_ : list of float
+        Objective per epoch: the weighted mean over the epoch's batches of
+        each batch's objective, as seen when the batch was used.
+    validation_scores_ : list of float or None
+        Validation accuracy per epoch with ``early_stopping``, else None.
+    best_loss_ : float
+        Smallest value of ``loss_curve_``.
+
+    See Also
+    --------
+    LinearSVM : the same estimator for the hinge losses.
+    SoftmaxClassifier : the same estimator with the softmax loss.
+    sklearn.linear_model.SGDClassifier : one-vs-rest, sample-by-sample SGD.
+
+    Notes
+    -----
+    The objective divides by the sum of the sample weights, so integer weights
+    are the same as repeated samples and zero weights the same as dropped
+    ones.  A binary problem is trained with two class rows (the multiclass
+    loss with two classes) and exposed as their difference.
+
+    References
+    ----------
+    .. [1] CS231n, "Linear classification" and "Optimization" notes.
+    .. [2] J. Weston and C. Watkins, "Support vector machines for multi-class
+       pattern recognition", 1999.
+    .. [3] L. Bottou, "Stochastic gradient descent tricks", 2012.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from classifiers import LinearClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = make_pipeline(StandardScaler(), LinearClassifier(random_state=0))
+    >>> clf.fit(X[:1500], y[:1500]).score(X[1500:], y[1500:]) > 0.9
+    True
+    """
+
+    _parameter_constraints = {
+        "loss": [StrOptions(set(LOSSES))],
+        "margin": [Interval(Real, 0, None, closed="neither")],
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), Optimizer],
+        "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+        "learning_rate_schedule": [StrOptions(set(SCHEDULES)), Schedule, callable],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "fit_intercept": ["boolean"],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, loss="hinge", *, margin=1.0, penalty="l2", alpha=1e-4,
+                 l1_ratio=0.15, optimizer="adam", learning_rate=None,
+                 learning_rate_schedule="constant", batch_size=256, max_iter=200,
+                 tol=1e-4, n_iter_no_change=5, early_stopping=False,
+                 validation_fraction=0.1, shuffle=True, random_state=None,
+                 warm_start=False, fit_intercept=True, class_weight=None, verbose=0):
+        self.loss = loss
+        self.margin = margin
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the weights by ``max_iter`` epochs (or until converged).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Labels of any type.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : LinearClassifier
+        """
+        X, y_idx, sw, classes = self._validate_training_data(X, y, sample_weight, None, False)
+        P = self._initial_params(X, classes, warm=self.warm_start)
+        rng = check_random_state(self.random_state)
+        optimizer = get_optimizer(self.optimizer)
+        opt_state = self._init_optimizer_state(optimizer, P, rng)
+
+        X_val = y_val = None
+        if self.early_stopping:
+            train, val = train_test_split(
+                np.arange(X.shape[0]), test_size=self.validation_fraction,
+                stratify=y_idx, random_state=rng)
+            X, X_val = X[train], X[val]
+            y_idx, y_val, sw = y_idx[train], y_idx[val], sw[train]
+
+        schedule = get_schedule(self.learning_rate_schedule)
+        lr0 = self._base_learning_rate(optimizer)
+        stall, lr_scale = 0, 1.0
+        best_loss = best_score = None
+        best_P = P
+        loss_curve, val_scores = [], []
+        t = 0
+        converged = False
+        for epoch in range(self.max_iter):
+            tic = time.perf_counter()
+            P, opt_state, t, loss = self._run_epoch(
+                P, opt_state, t, epoch, X, y_idx, sw, rng, optimizer, schedule, lr0, lr_scale)
+            loss_curve.append(loss)
+            if self.early_stopping:
+                score = float(np.mean(self._predict_idx(P, X_val) == y_val))
+                val_scores.append(score)
+                improved = best_score is None or score >= best_score + (self.tol or 0)
+                if best_score is None or score > best_score:
+                    best_score, best_P = score, P.copy()
+            else:
+                improved = best_loss is None or loss <= best_loss - (self.tol or 0)
+            if best_loss is None or loss < best_loss:
+                best_loss = loss
+            if self.verbose:
+                val = f", validation accuracy {val_scores[-1]:.4f}" if self.early_stopping else ""
+                print(f"-- Epoch {epoch + 1}/{self.max_iter}: loss {loss:.6g}{val}, "
+                      f"learning rate {lr0 * lr_scale:.3g}, "
+                      f"{time.perf_counter() - tic:.2f} s")
+            if self.tol is None:
+                continue
+            stall = 0 if improved else stall + 1
+            if stall >= self.n_iter_no_change:
+                if schedule.adaptive and lr0 * lr_scale * schedule.factor >= schedule.min_rate:
+                    lr_scale *= schedule.factor
+                    stall = 0
+                else:
+                    converged = True
+                    break
+        if self.tol is not None and not converged:
+            warnings.warn(
+                f"{type(self).__name__} reached max_iter={self.max_iter} epochs before "
+                f"the loss stopped improving by tol={self.tol}; consider a larger "
+                "max_iter or learning rate.", ConvergenceWarning)
+        if self.early_stopping:
+            P = best_P
+
+        self._store(P, classes, opt_state)
+        self.n_iter_ = len(loss_curve)
+        self.t_ = t
+        self.loss_curve_ = loss_curve
+        self.validation_scores_ = val_scores if self.early_stopping else None
+        self.best_loss_ = best_loss
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch over ``(X, y)``, continuing from the current state.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), default=None
+            All the labels that will ever be seen; required on the first call,
+            optional (and checked) afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : LinearClassifier
+        """
+        first_call = not hasattr(self, "classes_")
+        if first_call and classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: the list "
+                "of every label the model will see, e.g. classes=np.unique(y_all).")
+        if self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' needs the whole training set, which "
+                "partial_fit never sees; pass a dict, e.g. from "
+                "sklearn.utils.compute_class_weight('balanced', classes=..., y=y_all).")
+        X, y_idx, sw, classes = self._validate_training_data(
+            X, y, sample_weight, classes, True)
+        rng = check_random_state(self.random_state)
+        optimizer = get_optimizer(self.optimizer)
+        if first_call:
+            P = self._initial_params(X, classes, warm=False)
+            opt_state = self._init_optimizer_state(optimizer, P, rng)
+            t, n_iter, loss_curve = 0, 0, []
+        else:
+            P, opt_state = self._P.copy(), self._opt_state
+            t, n_iter, loss_curve = self.t_, self.n_iter_, list(self.loss_curve_)
+        P, opt_state, t, loss = self._run_epoch(
+            P, opt_state, t, n_iter, X, y_idx, sw, rng, optimizer,
+            get_schedule(self.learning_rate_schedule), self._base_learning_rate(optimizer), 1.0)
+        self._store(P, classes, opt_state)
+        self.n_iter_ = n_iter + 1
+        self.t_ = t
+        self.loss_curve_ = loss_curve + [loss]
+        self.validation_scores_ = None
+        self.best_loss_ = min(self.loss_curve_)
+        return self
+
+    # --------------------------------------------------------- validation
+    def _validate_training_data(self, X, y, sample_weight, classes, partial):
+        """Check X, y and the weights once; return class indices and weights."""
+        first_call = not (partial and hasattr(self, "classes_"))
+        X, y = validate_data(self, X, y, reset=first_call, dtype=[np.float64, np.float32],
+                             order="C")
+        check_classification_targets(y)
+        if partial:
+            if first_call:
+                classes = np.unique(np.asarray(classes))
+            else:
+                if classes is not None and not np.array_equal(
+                        np.unique(np.asarray(classes)), self.classes_):
+                    raise ValueError(
+                        f"classes={np.unique(classes)!r} differs from the classes "
+                        f"{self.classes_!r} declared at the first call to partial_fit.")
+                classes = self.classes_
+            unseen = np.setdiff1d(y, classes)
+            if unseen.size:
+                raise ValueError(
+                    f"y contains the labels {unseen!r}, which are not among the classes "
+                    f"{classes!r} declared at the first call to partial_fit.")
+        else:
+            classes = np.unique(y)
+        if classes.size < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes, but the "
+                f"data contains only one class: {classes[0]!r}.")
+        y_idx = np.searchsorted(classes, y)
+
+        sw = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        if self.class_weight is not None:
+            cw = compute_class_weight(self.class_weight, classes=classes, y=y)
+            sw = sw * cw.astype(X.dtype)[y_idx]
+        if not sw.sum() > 0:
+            raise ValueError("The sample weights (times class weights) sum to zero; "
+                             "at least one sample needs a positive weight.")
+        if (not first_call or self.warm_start and hasattr(self, "_P")) and \
+                self._P.shape[0] != classes.size:
+            raise ValueError(
+                f"warm start needs the same {self._P.shape[0]} classes as before, got "
+                f"{classes.size}; set warm_start=False to start afresh.")
+        return X, y_idx, sw, classes
+
+    def _base_learning_rate(self, optimizer):
+        if self.learning_rate is None:
+            return optimizer.default_learning_rate
+        return float(self.learning_rate)
+
+    # ------------------------------------------------------------ training
+    def _initial_params(self, X, classes, warm):
+        n_cols = X.shape[1] + self.fit_intercept
+        if warm and hasattr(self, "_P"):
+            if self._P.shape[1] != n_cols:
+                raise ValueError(
+                    f"warm start needs the same features and fit_intercept as the "
+                    f"previous fit ({self._P.shape[1]} columns of weights, now {n_cols}); "
+                    "set warm_start=False to start afresh.")
+            return self._P.astype(X.dtype, copy=True)
+        # Zeros are a fine start for a convex objective and make fits independent
+        # of the data's size, so a weighted and a repeated sample agree exactly.
+        return np.zeros((classes.size, n_cols), dtype=X.dtype)
+
+    @staticmethod
+    def _init_optimizer_state(optimizer, P, rng):
+        if optimizer.uses_gradient:
+            return optimizer.init(P)
+        return optimizer.init(P, random_state=int(rng.randint(2**31)))
+
+    def _objective(self, P, X, y, sw):
+        return objective(P, X, y, sw, loss=self.loss, margin=self.margin,
+                         penalty=self.penalty, alpha=self.alpha, l1_ratio=self.l1_ratio,
+                         fit_intercept=self.fit_intercept)
+
+    def _run_epoch(self, P, opt_state, t, epoch, X, y, sw, rng, optimizer, schedule,
+                   lr0, lr_scale):
+        """One pass over the data in minibatches; returns the new P, state, t, loss.
+
+        Works on its own copy of ``P``: if the loss or the weights stop being
+        finite, it raises and the caller's weights stay untouched.
+        """
+        P = P.copy()
+        n = X.shape[0]
+        size = n if self.batch_size is None else min(self.batch_size, n)
+        order = rng.permutation(n) if self.shuffle and size < n else None
+        loss_sum = weight_sum = 0.0
+        with np.errstate(all="ignore"):
+            for start in range(0, n, size):
+                if order is None:
+                    batch = slice(start, start + size)
+                else:
+                    batch = np.sort(order[start:start + size])
+                Xb, yb, wb = X[batch], y[batch], sw[batch]
+                if not wb.sum() > 0:
+                    continue
+                t += 1
+                if optimizer.uses_gradient:
+                    loss, grad = self._objective(P, Xb, yb, wb)
+                    lr = schedule.rate(lr0, t, epoch) * lr_scale
+                    updates, opt_state = optimizer.update(grad, opt_state, float(lr))
+                    P += updates
+                else:
+                    loss = self._objective(P, Xb, yb, wb)[0]
+                    candidate, opt_state = optimizer.propose(P, opt_state)
+                    cand_loss = self._objective(candidate, Xb, yb, wb)[0]
+                    if cand_loss < loss:
+                        P, loss = candidate, cand_loss
+                if not np.isfinite(loss):
+                    self._diverged(epoch)
+                batch_weight = float(wb.sum())
+                loss_sum += loss * batch_weight
+                weight_sum += batch_weight
+            if not np.isfinite(P).all():
+                self._diverged(epoch)
+        return P, opt_state, t, loss_sum / weight_sum
+
+    def _diverged(self, epoch):
+        kept = ("keeps its previous weights" if hasattr(self, "_P")
+                else "was left unfitted")
+        raise DivergenceError(
+            f"{type(self).__name__} diverged at epoch {epoch + 1}: the loss or the "
+            f"weights became infinite or NaN. Try a smaller learning_rate (it was "
+            f"{self.learning_rate!r}) or standardize X (e.g. StandardScaler). "
+            f"The estimator {kept}.")
+
+    def _store(self, P, classes, opt_state):
+        """Set the fitted attributes from the parameter matrix ``P``."""
+        self._P = P
+        self._opt_state = opt_state
+        self.classes_ = classes
+        W, b = (P[:, :-1], P[:, -1]) if self.fit_intercept else (P, np.zeros(len(P), P.dtype))
+        if classes.size == 2:
+            self.coef_ = (W[1] - W[0])[None, :]
+            self.intercept_ = np.array([b[1] - b[0]])
+        else:
+            self.coef_ = np.ascontiguousarray(W)
+            self.intercept_ = b.copy()
+
+    # ----------------------------------------------------------- predict
+    def _predict_idx(self, P, X):
+        return scores(P, X, self.fit_intercept).argmax(axis=1)
+
+    def decision_function(self, X):
+        """Class scores ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_classes), or (n_samples,) for
+            binary problems (positive favours ``classes_[1]``).
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        S = X @ self.coef_.T + self.intercept_
+        return S.ravel() if S.shape[1] == 1 else S
+
+    def predict(self, X):
+        """Class labels of the highest score.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        S = self.decision_function(X)
+        return self.classes_[(S > 0).astype(int) if S.ndim == 1 else S.argmax(axis=1)]
+
+    @available_if(_has_softmax_loss)
+    def predict_log_proba(self, X):
+        """Log of the softmax probabilities (only with ``loss='softmax'``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        S = self.decision_function(X)
+        if S.ndim == 1:
+            S = np.column_stack([np.zeros_like(S), S])
+        return log_softmax(S)
+
+    @available_if(_has_softmax_loss)
+    def predict_proba(self, X):
+        """Softmax probabilities (only with ``loss='softmax'``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to 1; columns follow ``classes_``.
+        """
+        return np.exp(self.predict_log_proba(X))
+
+
+class LinearSVM(LinearClassifier):
+    """Multiclass linear SVM: :class:`LinearClassifier` with a hinge loss.
+
+    Takes every parameter of :class:`LinearClassifier`; ``loss`` may be
+    'hinge' (Weston-Watkins, default) or 'squared_hinge'.  It has no
+    ``predict_proba``: hinge scores are not probabilities.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from classifiers import LinearSVM
+    >>> X, y = load_digits(return_X_y=True)
+    >>> svm = make_pipeline(StandardScaler(), LinearSVM(alpha=1e-3, random_state=0))
+    >>> svm.fit(X[:1500], y[:1500]).score(X[1500:], y[1500:]) > 0.9
+    True
+    """
+
+    _parameter_constraints = {
+        **LinearClassifier._parameter_constraints,
+        "loss": [StrOptions({"hinge", "squared_hinge"})],
+    }
+
+
+class SoftmaxClassifier(LinearClassifier):
+    """Multinomial logistic regression: :class:`LinearClassifier` with the softmax loss.
+
+    Takes every parameter of :class:`LinearClassifier`, with ``loss`` fixed to
+    'softmax'; it has ``predict_proba`` and ``predict_log_proba``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from classifiers import SoftmaxClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = make_pipeline(StandardScaler(), SoftmaxClassifier(random_state=0))
+    >>> clf.fit(X[:1500], y[:1500]).predict_proba(X[1500:1502]).shape
+    (2, 10)
+    """
+
+    _parameter_constraints = {
+        **LinearClassifier._parameter_constraints,
+        "loss": [StrOptions({"softmax"})],
+    }
+
+    # The same signature with only the default of ``loss`` changed; sklearn reads
+    # parameters from the signature, which partialmethod rewrites accordingly.
+    __init__ = partialmethod(LinearClassifier.__init__, loss="softmax")

@@ -1,0 +1,104 @@
+"""Learning-rate schedules.
+
+A schedule maps the base rate ``lr0`` and the progress of training to the rate
+of the next update.  ``t`` is the 1-based number of that update and ``epoch``
+the 0-based epoch it belongs to.  Strings name the defaults below; a plain
+callable ``t -> rate`` is also accepted by the estimators and wins over
+``learning_rate``.
+"""
+
+from dataclasses import dataclass
+
+
+class Schedule:
+    """Base of the schedules: ``rate(lr0, t, epoch) -> float``."""
+
+    #: whether the estimator divides the rate when the loss stalls
+    adaptive = False
+
+
+@dataclass(frozen=True)
+class Constant(Schedule):
+    """``lr0`` throughout."""
+
+    def rate(self, lr0, t, epoch):
+        return lr0
+
+
+@dataclass(frozen=True)
+class StepDecay(Schedule):
+    """Multiply the rate by ``factor`` every ``every`` epochs.
+
+    ``rate = lr0 * factor ** (epoch // every)``
+    """
+
+    factor: float = 0.5
+    every: int = 10
+
+    def __post_init__(self):
+        if not 0 < self.factor <= 1:
+            raise ValueError(f"StepDecay: factor must be in (0, 1], got {self.factor!r}.")
+        if not (isinstance(self.every, int) and self.every >= 1):
+            raise ValueError(f"StepDecay: every must be an int >= 1, got {self.every!r}.")
+
+    def rate(self, lr0, t, epoch):
+        return lr0 * self.factor ** (epoch // self.every)
+
+
+@dataclass(frozen=True)
+class InvScaling(Schedule):
+    """``rate = lr0 / t ** power_t``, scikit-learn's 'invscaling'."""
+
+    power_t: float = 0.5
+
+    def __post_init__(self):
+        if not self.power_t >= 0:
+            raise ValueError(f"InvScaling: power_t must be >= 0, got {self.power_t!r}.")
+
+    def rate(self, lr0, t, epoch):
+        return lr0 / t ** self.power_t
+
+
+@dataclass(frozen=True)
+class Adaptive(Schedule):
+    """scikit-learn's 'adaptive': keep ``lr0`` while the loss improves.
+
+    Each time ``n_iter_no_change`` consecutive epochs fail to lower the
+    training loss by ``tol`` (or to raise the validation score by ``tol`` with
+    early stopping), the rate is multiplied by ``factor`` (divided by 5 by
+    default); training stops once it falls below ``min_rate``.
+    """
+
+    factor: float = 0.2
+    min_rate: float = 1e-6
+    adaptive = True
+
+    def __post_init__(self):
+        if not 0 < self.factor < 1:
+            raise ValueError(f"Adaptive: factor must be in (0, 1), got {self.factor!r}.")
+
+    def rate(self, lr0, t, epoch):
+        return lr0
+
+
+@dataclass(frozen=True)
+class FromCallable(Schedule):
+    """Wraps a user's ``t -> rate``; ``lr0`` and ``epoch`` are not used."""
+
+    fn: object
+
+    def rate(self, lr0, t, epoch):
+        return self.fn(t)
+
+
+SCHEDULES = {"constant": Constant, "step": StepDecay, "invscaling": InvScaling,
+             "adaptive": Adaptive}
+
+
+def get_schedule(schedule):
+    """The :class:`Schedule` for a name, an instance, or a callable ``t -> rate``."""
+    if isinstance(schedule, Schedule):
+        return schedule
+    if isinstance(schedule, str):
+        return SCHEDULES[schedule]()
+    return FromCallable(schedule)
