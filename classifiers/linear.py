@@ -22,7 +22,14 @@ from .schedules import SCHEDULES, Schedule, get_schedule
 
 
 class DivergenceError(ValueError):
-    """Training produced a non-finite loss or weights (learning rate too large)."""
+    """Training diverged (learning rate too large): see :meth:`LinearClassifier.fit`."""
+
+
+# A batch objective this many times above where training started means the
+# steps overshoot and grow geometrically: a convex objective never climbs that
+# far under a working step size, and waiting for inf could take many epochs
+# (or never come, when ``tol`` stops training first).
+DIVERGENCE_FACTOR = 1e4
 
 
 def _has_softmax_loss(estimator):
@@ -147,9 +154,11 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import StandardScaler
     >>> from classifiers import LinearClassifier
-    >>> X, y = load_digits(return_X_y=True)
-    >>> clf = make_pipeline(StandardScaler(), LinearClassifier(random_state=0))
-    >>> clf.fit(X[:1500], y[:1500]).score(X[1500:], y[1500:]) > 0.9
+    >>> from sklearn.model_selection import train_test_split
+    >>> X_train, X_test, y_train, y_test = train_test_split(
+    ...     *load_digits(return_X_y=True), random_state=0)
+    >>> clf = make_pipeline(StandardScaler(), LinearClassifier(max_iter=50, random_state=0))
+    >>> clf.fit(X_train, y_train).score(X_test, y_test) > 0.9
     True
     """
 
@@ -228,9 +237,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
 
         X_val = y_val = None
         if self.early_stopping:
-            train, val = train_test_split(
-                np.arange(X.shape[0]), test_size=self.validation_fraction,
-                stratify=y_idx, random_state=rng)
+            train, val = self._validation_split(y_idx, rng)
             X, X_val = X[train], X[val]
             y_idx, y_val, sw = y_idx[train], y_idx[val], sw[train]
 
@@ -242,10 +249,12 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         loss_curve, val_scores = [], []
         t = 0
         converged = False
+        ceiling = self._loss_ceiling(P, X, y_idx, sw)
         for epoch in range(self.max_iter):
             tic = time.perf_counter()
             P, opt_state, t, loss = self._run_epoch(
-                P, opt_state, t, epoch, X, y_idx, sw, rng, optimizer, schedule, lr0, lr_scale)
+                P, opt_state, t, epoch, X, y_idx, sw, rng, optimizer, schedule, lr0, lr_scale,
+                ceiling)
             loss_curve.append(loss)
             if self.early_stopping:
                 score = float(np.mean(self._predict_idx(P, X_val) == y_val))
@@ -260,7 +269,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
             if self.verbose:
                 val = f", validation accuracy {val_scores[-1]:.4f}" if self.early_stopping else ""
                 print(f"-- Epoch {epoch + 1}/{self.max_iter}: loss {loss:.6g}{val}, "
-                      f"learning rate {lr0 * lr_scale:.3g}, "
+                      f"learning rate {schedule.rate(lr0, t, epoch) * lr_scale:.3g}, "
                       f"{time.perf_counter() - tic:.2f} s")
             if self.tol is None:
                 continue
@@ -328,7 +337,8 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
             t, n_iter, loss_curve = self.t_, self.n_iter_, list(self.loss_curve_)
         P, opt_state, t, loss = self._run_epoch(
             P, opt_state, t, n_iter, X, y_idx, sw, rng, optimizer,
-            get_schedule(self.learning_rate_schedule), self._base_learning_rate(optimizer), 1.0)
+            get_schedule(self.learning_rate_schedule), self._base_learning_rate(optimizer), 1.0,
+            self._loss_ceiling(P, X, y_idx, sw))
         self._store(P, classes, opt_state)
         self.n_iter_ = n_iter + 1
         self.t_ = t
@@ -351,20 +361,20 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
                 if classes is not None and not np.array_equal(
                         np.unique(np.asarray(classes)), self.classes_):
                     raise ValueError(
-                        f"classes={np.unique(classes)!r} differs from the classes "
-                        f"{self.classes_!r} declared at the first call to partial_fit.")
+                        f"classes={np.unique(classes).tolist()} differs from the classes "
+                        f"{self.classes_.tolist()} declared at the first call to partial_fit.")
                 classes = self.classes_
             unseen = np.setdiff1d(y, classes)
             if unseen.size:
                 raise ValueError(
-                    f"y contains the labels {unseen!r}, which are not among the classes "
-                    f"{classes!r} declared at the first call to partial_fit.")
+                    f"y contains the labels {unseen.tolist()}, which are not among the "
+                    f"classes {classes.tolist()} declared at the first call to partial_fit.")
         else:
             classes = np.unique(y)
         if classes.size < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes, but the "
-                f"data contains only one class: {classes[0]!r}.")
+                f"data contains only one class: {classes.tolist()[0]!r}.")
         y_idx = np.searchsorted(classes, y)
 
         sw = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
@@ -380,6 +390,19 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
                 f"warm start needs the same {self._P.shape[0]} classes as before, got "
                 f"{classes.size}; set warm_start=False to start afresh.")
         return X, y_idx, sw, classes
+
+    def _validation_split(self, y, rng):
+        """Stratified (train, validation) indices for early stopping."""
+        n_val = int(np.ceil(self.validation_fraction * y.size))
+        n_classes = np.unique(y).size
+        if n_val < n_classes or y.size - n_val < n_classes:
+            raise ValueError(
+                f"early_stopping holds out validation_fraction={self.validation_fraction} "
+                f"of the {y.size} samples ({n_val}) and needs at least one sample of "
+                f"each of the {n_classes} classes on both sides; use more data, "
+                "another validation_fraction, or early_stopping=False.")
+        return train_test_split(np.arange(y.size), test_size=n_val, stratify=y,
+                                random_state=rng)
 
     def _base_learning_rate(self, optimizer):
         if self.learning_rate is None:
@@ -411,8 +434,20 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
                          penalty=self.penalty, alpha=self.alpha, l1_ratio=self.l1_ratio,
                          fit_intercept=self.fit_intercept)
 
+    def _loss_ceiling(self, P, X, y, sw):
+        """Batch objective above which training counts as diverged.
+
+        ``DIVERGENCE_FACTOR`` times the larger of the objective at zero weights
+        (e.g. ``(C - 1) * margin`` for the hinge) and at the starting weights,
+        both on the first rows of the data.
+        """
+        k = min(X.shape[0], 1024)
+        at_start = self._objective(P, X[:k], y[:k], sw[:k])[0]
+        at_zero = self._objective(np.zeros_like(P), X[:k], y[:k], sw[:k])[0]
+        return DIVERGENCE_FACTOR * max(at_start, at_zero)
+
     def _run_epoch(self, P, opt_state, t, epoch, X, y, sw, rng, optimizer, schedule,
-                   lr0, lr_scale):
+                   lr0, lr_scale, ceiling):
         """One pass over the data in minibatches; returns the new P, state, t, loss.
 
         Works on its own copy of ``P``: if the loss or the weights stop being
@@ -444,7 +479,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
                     cand_loss = self._objective(candidate, Xb, yb, wb)[0]
                     if cand_loss < loss:
                         P, loss = candidate, cand_loss
-                if not np.isfinite(loss):
+                if not loss <= ceiling:           # also catches NaN
                     self._diverged(epoch)
                 batch_weight = float(wb.sum())
                 loss_sum += loss * batch_weight
@@ -458,7 +493,8 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
                 else "was left unfitted")
         raise DivergenceError(
             f"{type(self).__name__} diverged at epoch {epoch + 1}: the loss or the "
-            f"weights became infinite or NaN. Try a smaller learning_rate (it was "
+            f"weights became infinite or NaN, or the loss grew over "
+            f"{DIVERGENCE_FACTOR:g} times its starting value. Try a smaller learning_rate (it was "
             f"{self.learning_rate!r}) or standardize X (e.g. StandardScaler). "
             f"The estimator {kept}.")
 
@@ -556,9 +592,11 @@ class LinearSVM(LinearClassifier):
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import StandardScaler
     >>> from classifiers import LinearSVM
-    >>> X, y = load_digits(return_X_y=True)
-    >>> svm = make_pipeline(StandardScaler(), LinearSVM(alpha=1e-3, random_state=0))
-    >>> svm.fit(X[:1500], y[:1500]).score(X[1500:], y[1500:]) > 0.9
+    >>> from sklearn.model_selection import train_test_split
+    >>> X_train, X_test, y_train, y_test = train_test_split(
+    ...     *load_digits(return_X_y=True), random_state=0)
+    >>> svm = make_pipeline(StandardScaler(), LinearSVM(alpha=1e-3, max_iter=50, random_state=0))
+    >>> svm.fit(X_train, y_train).score(X_test, y_test) > 0.9
     True
     """
 
@@ -581,8 +619,8 @@ class SoftmaxClassifier(LinearClassifier):
     >>> from sklearn.preprocessing import StandardScaler
     >>> from classifiers import SoftmaxClassifier
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = make_pipeline(StandardScaler(), SoftmaxClassifier(random_state=0))
-    >>> clf.fit(X[:1500], y[:1500]).predict_proba(X[1500:1502]).shape
+    >>> clf = make_pipeline(StandardScaler(), SoftmaxClassifier(max_iter=20, tol=None))
+    >>> clf.fit(X, y).predict_proba(X[:2]).shape
     (2, 10)
     """
 
