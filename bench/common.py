@@ -1,0 +1,68 @@
+"""Shared helpers of the benchmarks: machine line, timing, data, summary lines."""
+
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from features.io import cifar10_split, load_cifar10, shared_cifar10_path  # noqa: E402
+
+
+def machine_line():
+    """What the numbers were measured on: cores, BLAS and its threads."""
+    try:
+        from threadpoolctl import threadpool_info
+        blas = ", ".join(f"{i['internal_api']} {i.get('num_threads')} threads"
+                         for i in threadpool_info() if i["user_api"] == "blas")
+    except ImportError:
+        blas = "threadpoolctl not installed"
+    return (f"machine: {os.cpu_count()} cpus, {platform.machine()}, Python "
+            f"{platform.python_version()}, numpy {np.__version__}, BLAS: {blas}")
+
+
+def timed(fn):
+    """Run ``fn()`` once; return (its result, seconds)."""
+    tic = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - tic
+
+
+def median_times(fns, repeats):
+    """Median seconds of each callable in ``fns`` (a dict), run alternately."""
+    times = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            times[name].append(timed(fn)[1])
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def summary(what, ours, peer, ratio):
+    """One line ``what | ours | peer | ratio`` (GUIDE s.5)."""
+    line = f"{what} | {ours} | {peer} | {ratio}"
+    print(line, flush=True)
+    return line
+
+
+def cifar10_train_images():
+    """The shared CIFAR-10 training images and labels, or None when absent.
+
+    Returns
+    -------
+    (X, y, class_names) with X of shape (50000, 32, 32, 3) uint8, or None.
+    """
+    path = shared_cifar10_path()
+    if path is None:
+        return None
+    return load_cifar10(path, subset="train")
+
+
+def cifar10_fixed_split(X, y):
+    """The 45,000 / 5,000 split of ../shared/data/README.md."""
+    train, val = cifar10_split(len(y))
+    return X[train], X[val], y[train], y[val]

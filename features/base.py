@@ -1,0 +1,84 @@
+"""What every image transformer shares: input checks, fitted shape, feature names."""
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .images import check_images
+
+
+class ImageTransformer(TransformerMixin, BaseEstimator):
+    """Base of the stateless image transformers.
+
+    ``fit`` only checks the images and records their shape; ``transform``
+    checks that later batches have that shape and calls the subclass's
+    ``_transform(images)`` on the validated ``(n, H, W[, C])`` array.
+    Subclasses set ``_channels`` (the accepted channel counts) and implement
+    ``_check_params(image_shape)``, ``_transform`` and ``_feature_names()``.
+    """
+
+    _channels = (1, 3)
+
+    def _validated(self, X):
+        return check_images(X, self.image_shape, channels=self._channels,
+                            owner=type(self).__name__)
+
+    def fit(self, X, y=None):
+        """Check the images and the parameters; record the image shape.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, H, W), (n, H, W, C) or (n, H*W*C)
+            uint8 in 0..255 or float in 0..1; flattened needs ``image_shape``.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        images = self._validated(X)
+        self._check_params(images.shape[1:])
+        self.image_shape_ = images.shape[1:]
+        self.n_features_in_ = int(np.prod(self.image_shape_))
+        return self
+
+    def transform(self, X):
+        """Features of every image.
+
+        Parameters
+        ----------
+        X : array-like of images, as in :meth:`fit`
+
+        Returns
+        -------
+        features : ndarray of shape (n, n_features_out)
+        """
+        check_is_fitted(self)
+        images = self._validated(X)
+        if images.shape[1:] != self.image_shape_:
+            raise ValueError(
+                f"{type(self).__name__} was fitted on images of shape {self.image_shape_} "
+                f"but got images of shape {images.shape[1:]}.")
+        return self._transform(images)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output features, e.g. ``hog_b0_1_r0_c1_o3``.
+
+        Parameters
+        ----------
+        input_features : ignored
+            The inputs are pixels; the names describe the outputs.
+
+        Returns
+        -------
+        names : ndarray of str
+        """
+        check_is_fitted(self)
+        return np.asarray(self._feature_names(), dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = True
+        tags.input_tags.positive_only = True     # pixel intensities
+        tags.transformer_tags.preserves_dtype = []
+        return tags

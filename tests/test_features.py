@@ -1,0 +1,323 @@
+import pickle
+
+import numpy as np
+import pytest
+from skimage import data as skdata
+from skimage.color import rgb2gray, rgb2hsv
+from skimage.feature import hog as skimage_hog
+from skimage.util import img_as_float
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from classifiers import LinearSVM
+from features import HOG, ColorHistogram, RawPixels, color_histogram, hog, hog_image
+
+BLOCK_NORMS = ["L1", "L1-sqrt", "L2", "L2-Hys"]
+RNG = np.random.default_rng(0)
+RANDOM_COLOR = RNG.integers(0, 256, (6, 37, 29, 3), dtype=np.uint8)     # sides not /8
+RANDOM_FLOAT = RNG.random((4, 40, 35))
+
+
+def natural_images():
+    """uint8 photographs of scikit-image: two colour, two grayscale, odd crops."""
+    return {"astronaut": skdata.astronaut()[:100, :130], "coffee": skdata.coffee()[:90, :70],
+            "camera": skdata.camera()[:123, :200], "moon": skdata.moon()[:64, :77]}
+
+
+# ------------------------------------------------------------------ HOG vs skimage
+@pytest.mark.parametrize("block_norm", BLOCK_NORMS)
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "camera", "moon"])
+def test_hog_equals_skimage_on_natural_images(name, block_norm):
+    image = natural_images()[name]
+    colour = {"channel_axis": -1} if image.ndim == 3 else {}
+    ours = hog(image[None], block_norm=block_norm)[0]
+    ref = skimage_hog(image, block_norm=block_norm, cells_per_block=(2, 2), **colour)
+    np.testing.assert_allclose(ours, ref, atol=1e-5)
+
+
+@pytest.mark.parametrize("block_norm", BLOCK_NORMS)
+@pytest.mark.parametrize("settings", [
+    {}, {"transform_sqrt": True}, {"orientations": 12, "pixels_per_cell": (6, 5)},
+    {"cells_per_block": (3, 3), "pixels_per_cell": (4, 4)}, {"orientations": 8},
+])
+def test_hog_equals_skimage_on_random_images(block_norm, settings):
+    for images, colour in ((RANDOM_COLOR, {"channel_axis": -1}), (RANDOM_FLOAT, {})):
+        ours = hog(images, block_norm=block_norm, **{"cells_per_block": (2, 2), **settings})
+        # float images are processed in 0..255 units, like skimage with uint8
+        scale = 255.0 if images.dtype.kind == "f" else 1
+        ref = np.stack([skimage_hog(im * scale, block_norm=block_norm,
+                                    **{"cells_per_block": (2, 2), **settings}, **colour)
+                        for im in images])
+        np.testing.assert_allclose(ours, ref, atol=1e-5)
+
+
+def test_hog_float64_option_is_float64():
+    assert hog(RANDOM_FLOAT, dtype=np.float64).dtype == np.float64
+    assert hog(RANDOM_FLOAT).dtype == np.float32
+
+
+def test_hog_grayscale_mode_equals_skimage_on_converted_image():
+    image = skdata.astronaut()[:64, :96]
+    ours = hog(image[None], color_mode="grayscale")[0]
+    ref = skimage_hog(rgb2gray(image) * 255, cells_per_block=(2, 2))
+    np.testing.assert_allclose(ours, ref, atol=1e-4)
+
+
+def test_hog_length_follows_the_formula():
+    images = RNG.integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
+    assert hog(images).shape == (3, 3 * 3 * 2 * 2 * 9) == (3, 324)
+    assert hog(images, block_norm=None).shape == (3, 4 * 4 * 9)
+    assert hog(images, cells_per_block=(3, 3)).shape == (3, 2 * 2 * 3 * 3 * 9)
+
+
+def test_hog_uint8_and_float_input_agree():
+    np.testing.assert_array_equal(hog(RANDOM_COLOR), hog(RANDOM_COLOR / 255.0))
+    np.testing.assert_array_equal(hog(RANDOM_COLOR, block_norm=None),
+                                  hog(RANDOM_COLOR.astype(np.float32) / 255, block_norm=None))
+
+
+def test_hog_rotation_by_90_degrees_permutes_orientation_bins():
+    # Rotating the image turns every gradient by 90 degrees: with 8 bins of
+    # 22.5 degrees that is a shift of 4 bins, and the cell grid rotates too.
+    image = natural_images()["camera"][:64, :64]
+    cells = hog(image[None], orientations=8, block_norm=None).reshape(8, 8, 8)
+    rotated = hog(np.rot90(image)[None], orientations=8, block_norm=None).reshape(8, 8, 8)
+    # np.rot90 turns counter-clockwise: cell (r, c) goes to (7 - c, r). The
+    # border rows/columns of gradients are zero on different sides, so compare
+    # the interior cells.
+    expected = np.roll(np.rot90(cells), 4, axis=2)
+    np.testing.assert_allclose(rotated[1:-1, 1:-1], expected[1:-1, 1:-1], rtol=1e-5, atol=1e-3)
+
+
+def test_hog_constant_image_gives_zeros_not_nan():
+    for norm in BLOCK_NORMS + [None]:
+        out = hog(np.full((2, 16, 16, 3), 128, np.uint8), block_norm=norm)
+        assert np.isfinite(out).all() and not out.any()
+
+
+def test_hog_chunking_does_not_change_the_result():
+    np.testing.assert_array_equal(hog(RANDOM_COLOR, chunk_size=1), hog(RANDOM_COLOR))
+
+
+def test_hog_image_matches_skimage_visualisation():
+    image = natural_images()["camera"][:64, :80]
+    _, ref = skimage_hog(image, cells_per_block=(2, 2), visualize=True)
+    ours = hog_image(image)
+    assert ours.shape == (64, 80)
+    np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-3)
+    batch = hog_image(np.stack([image, image]))
+    assert batch.shape == (2, 64, 80)
+
+
+# ------------------------------------------------------------------ colour histograms
+def reference_histogram(image, mode, bins, space):
+    """The per-image loop: scikit-image's colour conversion, numpy's histograms."""
+    x = rgb2hsv(image) if space == "hsv" else image / 255.0
+    edges = np.linspace(0, 1, bins + 1)
+    if mode == "hue":
+        return np.histogram(x[..., 0], edges)[0] / x[..., 0].size
+    if mode == "marginal":
+        return np.concatenate([np.histogram(x[..., c], edges)[0] / x[..., 0].size
+                               for c in range(3)])
+    return np.histogramdd(x.reshape(-1, 3), [edges] * 3)[0].ravel() / x[..., 0].size
+
+
+@pytest.mark.parametrize("mode,bins,space", [("hue", 10, "hsv"), ("marginal", 8, "hsv"),
+                                             ("joint", 8, "hsv"), ("marginal", 16, "rgb"),
+                                             ("joint", 4, "rgb")])
+def test_color_histogram_equals_per_image_loop(mode, bins, space):
+    images = np.concatenate([RANDOM_COLOR, skdata.astronaut()[None, :37, :29]])
+    ours = color_histogram(images, mode=mode, bins=bins, color_space=space)
+    ref = np.stack([reference_histogram(im, mode, bins, space) for im in images])
+    np.testing.assert_array_equal(ours, ref.astype(np.float32))
+
+
+def test_color_histograms_sum_to_one():
+    images = RANDOM_COLOR
+    assert np.allclose(color_histogram(images).sum(axis=1), 1)
+    marginal = color_histogram(images, mode="marginal", bins=(4, 5, 6))
+    assert marginal.shape == (6, 15)
+    for part in np.split(marginal, [4, 9], axis=1):
+        np.testing.assert_allclose(part.sum(axis=1), 1, rtol=1e-6)
+    joint = color_histogram(images, mode="joint", bins=4, grid=(2, 3))
+    np.testing.assert_allclose(joint.reshape(6, 6, 64).sum(axis=2), 1, rtol=1e-6)
+
+
+@pytest.mark.parametrize("rgb,hue_bin,rgb_code", [
+    ((255, 0, 0), 0, (3, 0, 0)), ((0, 255, 0), 3, (0, 3, 0)), ((0, 0, 255), 6, (0, 0, 3)),
+    ((255, 255, 0), 1, (3, 3, 0)), ((0, 0, 0), 0, (0, 0, 0)), ((128, 128, 128), 0, (2, 2, 2)),
+])
+def test_pure_colours_land_in_expected_bins(rgb, hue_bin, rgb_code):
+    image = np.empty((1, 5, 5, 3), np.uint8)
+    image[...] = rgb
+    hue = color_histogram(image)[0]                 # hue 0, 1/6, 1/3, 2/3 -> bins of 0.1
+    assert hue[hue_bin] == 1 and hue.sum() == 1
+    joint = color_histogram(image, mode="joint", bins=4, color_space="rgb")[0]
+    assert joint[np.ravel_multi_index(rgb_code, (4, 4, 4))] == 1
+
+
+def test_color_grid_cells_see_their_own_part():
+    image = np.zeros((1, 4, 6, 3), np.uint8)
+    image[:, :, :3, 0] = 255                        # left half red (hue 0)
+    image[:, :, 3:, 2] = 255                        # right half blue (hue 2/3)
+    out = color_histogram(image, grid=(1, 2)).reshape(2, 10)
+    assert out[0, 0] == 1 and out[1, 6] == 1
+
+
+# ------------------------------------------------------------------ raw pixels
+def test_raw_pixels_flatten_and_scale():
+    images = RNG.integers(0, 256, (3, 4, 5, 3), dtype=np.uint8)
+    out = RawPixels().fit_transform(images)
+    assert out.shape == (3, 60) and out.dtype == np.float32
+    np.testing.assert_allclose(out, images.reshape(3, -1) / 255, rtol=1e-6)
+    flat = RawPixels(image_shape=(4, 5, 3)).fit_transform(images.reshape(3, -1))
+    np.testing.assert_array_equal(flat, out)
+    np.testing.assert_array_equal(RawPixels().fit_transform(images / 255.0), out)
+
+
+# ------------------------------------------------------------------ input convention
+@pytest.mark.parametrize("X,kwargs,message", [
+    (np.zeros((2, 48)), {}, r"2-D array of shape \(2, 48\).*image_shape"),
+    (np.zeros((2, 48)), {"image_shape": (4, 5, 3)}, r"image_shape=\(4, 5, 3\) means 60 values"),
+    (np.zeros((2, 4, 4, 2)), {}, r"images have 2 channels .* expected 1 or 3"),
+    (np.full((2, 8, 8), np.nan), {}, "contain NaN or infinity"),
+    (np.full((2, 8, 8), 2.0), {}, r"float images must be in 0..1, got values up to 2"),
+    (np.full((2, 8, 8), -1.0), {}, "Negative values in data"),
+    (np.full((2, 8, 8), 300), {}, r"integer images must be in 0..255"),
+    (np.zeros((0, 8, 8)), {}, "empty array"),
+    (np.zeros((2, 8, 8, 3, 1)), {}, r"got an array of shape \(2, 8, 8, 3, 1\)"),
+    (np.array([["a"]]), {}, "dtype <U1"),
+    (np.zeros((2, 8, 8)) + 0j, {}, "Complex data not supported"),
+    (np.zeros((2, 8, 8, 3)), {"image_shape": (8, 8)}, r"images of shape \(8, 8, 3\) but image_shape"),
+])
+@pytest.mark.parametrize("transformer", [HOG, RawPixels])
+def test_bad_images_get_clear_errors(transformer, X, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        transformer(**kwargs).fit(X)
+
+
+def test_colour_transformer_needs_colour_and_sparse_is_refused():
+    from scipy import sparse
+    with pytest.raises(ValueError, match=r"grayscale images .* expected \(n, H, W, 3\)"):
+        ColorHistogram().fit(np.zeros((2, 8, 8)))
+    with pytest.raises(TypeError, match="sparse input is not supported"):
+        HOG().fit(sparse.csr_matrix(np.zeros((2, 64))))
+
+
+@pytest.mark.parametrize("make,message", [
+    (lambda: HOG(block_norm="L3"), "block_norm must be one of"),
+    (lambda: HOG(pixels_per_cell=(0, 8)), "pixels_per_cell must be a pair of ints >= 1"),
+    (lambda: HOG(orientations=0), "orientations must be an int >= 1"),
+    (lambda: HOG(color_mode="red"), "color_mode must be 'max_gradient' or 'grayscale'"),
+    (lambda: HOG(pixels_per_cell=(16, 16)), r"too small .* at least 32 rows and 32 columns"),
+    (lambda: ColorHistogram(mode="hue", color_space="rgb"), "mode='hue' needs color_space='hsv'"),
+    (lambda: ColorHistogram(mode="joint", bins=(4, 4)), "three ints"),
+    (lambda: ColorHistogram(grid=(20, 1)), "more cells than"),
+])
+def test_bad_parameters_are_reported_at_fit(make, message):
+    with pytest.raises(ValueError, match=message):
+        make().fit(np.zeros((2, 16, 16, 3), np.uint8))
+
+
+def test_transform_refuses_another_image_shape():
+    hog_ = HOG().fit(np.zeros((2, 16, 16, 3), np.uint8))
+    with pytest.raises(ValueError, match=r"fitted on images of shape \(16, 16, 3\).*\(24, 16, 3\)"):
+        hog_.transform(np.zeros((2, 24, 16, 3), np.uint8))
+
+
+# ------------------------------------------------------------------ transformer contract
+TRANSFORMERS = [HOG(), HOG(block_norm=None, color_mode="grayscale"), ColorHistogram(),
+                ColorHistogram(mode="joint", bins=4, grid=(2, 2)), RawPixels()]
+IMAGES = RNG.integers(0, 256, (12, 16, 24, 3), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("transformer", TRANSFORMERS, ids=repr)
+def test_transformer_contract_on_images(transformer, tmp_path):
+    """The scikit-learn contract, checked with images instead of tabular data."""
+    est = clone(transformer)
+    assert est.fit(IMAGES) is est                            # fit returns self
+    out = est.transform(IMAGES)
+    assert out.dtype == np.float32 and np.isfinite(out).all()
+    names = est.get_feature_names_out()
+    assert len(names) == out.shape[1] == len(set(names))
+    state = dict(est.__dict__)
+    est.transform(IMAGES)
+    assert est.__dict__.keys() == state.keys()                # transform changes nothing
+    np.testing.assert_array_equal(clone(transformer).fit_transform(IMAGES), out)  # idempotent
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).transform(IMAGES), out)
+    order = RNG.permutation(len(IMAGES))
+    np.testing.assert_array_equal(est.transform(IMAGES[order]), out[order])
+    np.testing.assert_array_equal(est.transform(IMAGES[3:5]), out[3:5])
+    np.testing.assert_array_equal(est.transform(np.asfortranarray(IMAGES)), out)
+    np.testing.assert_array_equal(est.transform(IMAGES.tolist()), out)
+    np.save(tmp_path / "images.npy", IMAGES)
+    readonly = np.load(tmp_path / "images.npy", mmap_mode="r")
+    np.testing.assert_array_equal(est.transform(readonly), out)
+    # float input scaled the way skimage.util.img_as_float scales uint8 (a
+    # colour exactly on a hue edge would fall elsewhere if scaled otherwise)
+    np.testing.assert_allclose(est.transform(img_as_float(IMAGES)), out, rtol=1e-5, atol=1e-6)
+    flat = clone(transformer).set_params(image_shape=IMAGES.shape[1:])
+    np.testing.assert_array_equal(flat.fit_transform(IMAGES.reshape(12, -1)), out)
+
+
+def test_not_fitted_and_set_output():
+    from sklearn.exceptions import NotFittedError
+    with pytest.raises(NotFittedError):
+        HOG().transform(IMAGES)
+    frame = HOG(block_norm=None).set_output(transform="pandas").fit_transform(IMAGES)
+    assert list(frame.columns[:2]) == ["hog_r0_c0_o0", "hog_r0_c0_o1"]
+    assert frame.shape == (12, 2 * 3 * 9)
+
+
+def test_feature_union_pipeline_in_grid_search():
+    rng = np.random.default_rng(1)
+    # two classes: bright-red blobs versus dark-blue stripes
+    red = rng.integers(0, 60, (20, 16, 16, 3), dtype=np.uint8)
+    red[..., 0] += 190
+    blue = rng.integers(0, 60, (20, 16, 16, 3), dtype=np.uint8)
+    blue[:, ::4, :, 2] = 250
+    X = np.concatenate([red, blue])
+    y = np.array(["red"] * 20 + ["blue"] * 20)
+    pipe = Pipeline([("features", FeatureUnion([("hog", HOG()), ("color", ColorHistogram())])),
+                     ("scale", StandardScaler()),
+                     ("svm", LinearSVM(max_iter=30, tol=None, random_state=0))])
+    search = GridSearchCV(pipe, {"svm__alpha": [1e-3, 1e-1]}, cv=2, n_jobs=2).fit(X, y)
+    assert search.score(X, y) == 1.0
+    names = search.best_estimator_[:-2].get_feature_names_out()
+    assert names[0].startswith("hog__hog_b0_0") and names[-1] == "color__color_r0_c0_h9"
+
+
+# ------------------------------------------------------------------ scikit-learn checks
+TABULAR = ("feeds 2-D tabular data of arbitrary width and values; images need "
+           "(n, H, W[, C]) or image_shape (same property tested on images in "
+           "test_transformer_contract_on_images)")
+TABULAR_CHECKS = [
+    "check_fit_score_takes_y", "check_estimators_overwrite_params",
+    "check_dont_overwrite_parameters", "check_estimators_fit_returns_self",
+    "check_readonly_memmap_input", "check_n_features_in_after_fitting",
+    "check_estimators_dtypes", "check_dtype_object", "check_pipeline_consistency",
+    "check_estimators_pickle", "check_f_contiguous_array_estimator",
+    "check_transformer_data_not_an_array", "check_transformer_general",
+    "check_methods_sample_order_invariance", "check_methods_subset_invariance",
+    "check_dict_unchanged", "check_fit_idempotent", "check_fit_check_is_fitted",
+    "check_n_features_in", "check_fit2d_predict1d",
+]
+EXPECTED_FAILURES = {
+    **{name: TABULAR for name in TABULAR_CHECKS},
+    "check_estimators_empty_data_messages": "expects the tabular '0 feature(s)' message for "
+                                            "shape (n, 0); an image has no such shape",
+    "check_fit2d_1sample": "expects a tabular n_samples=1 error; one image is a valid batch",
+    "check_fit2d_1feature": "expects a tabular n_features=1 error; a 1-pixel-wide array is "
+                            "not an image batch without image_shape",
+    "check_estimators_nan_inf": "its NaN part passes, then it fits finite 2-D tabular data "
+                                "(NaN / inf errors: test_bad_images_get_clear_errors)",
+}
+
+
+@parametrize_with_checks([HOG(), ColorHistogram(), RawPixels()],
+                         expected_failed_checks=lambda est: EXPECTED_FAILURES)
+def test_sklearn_checks(estimator, check):
+    check(estimator)
