@@ -23,10 +23,9 @@ References
 """
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .base import ImageTransformer
-from .images import check_images, chunks, to_float
+from .images import check_images, chunks, run_chunks, to_float
 
 BLOCK_NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")
 _EPS = 1e-5                         # scikit-image's block-normalisation eps
@@ -36,10 +35,12 @@ _GRAY = (0.2125, 0.7154, 0.0721)
 
 def _gradients(x):
     """Centred differences along the last two axes (rows, columns), zero on the border."""
-    g_row = np.zeros_like(x)
-    g_col = np.zeros_like(x)
+    g_row = np.empty_like(x)
+    g_col = np.empty_like(x)
     np.subtract(x[..., 2:, :], x[..., :-2, :], out=g_row[..., 1:-1, :])
     np.subtract(x[..., 2:], x[..., :-2], out=g_col[..., 1:-1])
+    g_row[..., 0, :] = g_row[..., -1, :] = 0
+    g_col[..., 0] = g_col[..., -1] = 0
     return g_row, g_col
 
 
@@ -60,13 +61,19 @@ def _dominant_channel(g_row, g_col):
     squared += g_col * g_col
     threshold = squared.max(axis=1)
     threshold *= threshold.dtype.type(1 - 1e-5)
-    out_row = np.zeros_like(threshold)
-    out_col = np.zeros_like(threshold)
-    free = np.ones_like(threshold)                  # 1 until a channel was taken
-    for c in range(squared.shape[1]):
-        take = (squared[:, c] >= threshold).astype(threshold.dtype)
-        take *= free
-        free -= take
+    # channel 0 wins wherever it reaches the threshold; each later channel
+    # where it does and no earlier one did; the last one where none did
+    taken = squared[:, 0] >= threshold
+    out_row = g_row[:, 0] * taken
+    out_col = g_col[:, 0] * taken
+    last = squared.shape[1] - 1
+    for c in range(1, last + 1):
+        if c < last:
+            take = squared[:, c] >= threshold
+            take &= ~taken
+            taken |= take
+        else:
+            take = ~taken
         out_row += g_row[:, c] * take
         out_col += g_col[:, c] * take
     return out_row, out_col
@@ -83,14 +90,13 @@ def _orientation_bins(g_row, g_col, orientations):
     bin edge exactly when ``p`` is at or below that edge's pseudo-angle.
     """
     u = np.abs(g_row)
-    # v = g_col * sign(g_row); g_row is never -0.0 (x - x is +0.0).
-    v = np.copysign(np.ones_like(g_row), g_row)
+    v = np.sign(g_row)
     v *= g_col
+    # A gradient along the row axis (u == 0) has theta = 0 whatever the sign
+    # of g_col (scikit-image's 180 mod 180 = 0): there v = 0 too, p = 0 / 0 is
+    # NaN, no edge comparison holds, and the pixel lands in bin 0.
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = v / (u + np.abs(v))             # 0 / 0 = NaN for a zero gradient: bin 0
-    # A gradient along the row axis (u == 0) has theta = 0 whatever the
-    # sign of v (scikit-image's 180 mod 180 = 0), but p = -1 for v < 0.
-    p[u == 0] = 1
+        p = v / (u + np.abs(v))
     edges = np.pi * np.arange(1, orientations) / orientations
     edge_p = np.cos(edges) / (np.sin(edges) + np.abs(np.cos(edges)))
     edge_p[np.abs(edge_p) < 1e-12] = 0      # cos(pi / 2) is 6e-17, not 0
@@ -128,24 +134,28 @@ def _cell_histograms(g_row, g_col, orientations, cell):
 
 def _normalize_blocks(hist, block, method):
     """Blocks of cells, each normalised; shape (B, nbr, nbc, br, bc, orientations)."""
-    windows = sliding_window_view(hist, block, axis=(1, 2))     # (B, nbr, nbc, n, br, bc)
-    blocks = np.moveaxis(windows, 3, -1)                          # (B, nbr, nbc, br, bc, n)
+    B, n_rows, n_cols, n = hist.shape
+    nbr, nbc = n_rows - block[0] + 1, n_cols - block[1] + 1
+    # Gather the blocks with one copy per cell offset (a handful of slices)
+    # rather than summing over strided window views.
+    blocks = np.empty((B, nbr, nbc, block[0], block[1], n), dtype=hist.dtype)
+    for i in range(block[0]):
+        for j in range(block[1]):
+            blocks[:, :, :, i, j] = hist[:, i:i + nbr, j:j + nbc]
+    flat = blocks.reshape(B, nbr, nbc, -1)
     eps = hist.dtype.type(_EPS)
-
-    def total(values):
-        return values.sum(axis=(3, 4, 5), keepdims=True)
-
-    if method == "L1":
-        return blocks / (total(np.abs(blocks)) + eps)
-    if method == "L1-sqrt":
-        return np.sqrt(blocks / (total(np.abs(blocks)) + eps))
-    out = blocks / np.sqrt(total(blocks * blocks) + eps * eps)
+    if method in ("L1", "L1-sqrt"):
+        flat /= np.abs(flat).sum(axis=-1, keepdims=True) + eps
+        if method == "L1-sqrt":
+            np.sqrt(flat, out=flat)
+        return blocks
+    flat /= np.sqrt(np.einsum("...i,...i->...", flat, flat)[..., None] + eps * eps)
     if method == "L2-Hys":
         # Clip large votes (Lowe's SIFT trick) so one strong edge cannot
         # dominate, then renormalise.
-        np.minimum(out, hist.dtype.type(0.2), out=out)
-        out /= np.sqrt(total(out * out) + eps * eps)
-    return out
+        np.minimum(flat, hist.dtype.type(0.2), out=flat)
+        flat /= np.sqrt(np.einsum("...i,...i->...", flat, flat)[..., None] + eps * eps)
+    return blocks
 
 
 def hog_output_shape(image_hw, orientations=9, pixels_per_cell=(8, 8),
@@ -196,7 +206,7 @@ def check_hog_params(image_hw, orientations, pixels_per_cell, cells_per_block, b
 
 def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
         block_norm="L2-Hys", transform_sqrt=False, color_mode="max_gradient",
-        image_shape=None, dtype=np.float32, chunk_size=128):
+        image_shape=None, dtype=np.float32, chunk_size=128, n_jobs=1):
     """HOG descriptors of a batch of images, one row per image.
 
     Parameters
@@ -223,7 +233,10 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
         Computation and output type.
     chunk_size : int, default=128
         Images processed at once; bounds the temporary memory to a few
-        arrays of ``chunk_size * H * W`` values.
+        arrays of ``chunk_size * H * W`` values per thread.
+    n_jobs : int, default=1
+        Threads working on chunks at once (NumPy releases the GIL); -1 for
+        every core.
 
     Returns
     -------
@@ -263,24 +276,28 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
                      block_norm, color_mode)
     return _hog_checked(images, orientations, tuple(pixels_per_cell),
                         tuple(cells_per_block), block_norm, transform_sqrt, color_mode,
-                        np.dtype(dtype).type, chunk_size)
+                        np.dtype(dtype).type, chunk_size, n_jobs)
 
 
 def _hog_checked(images, orientations, cell, block, block_norm, transform_sqrt, color_mode,
-                 dtype, chunk_size):
+                 dtype, chunk_size, n_jobs=1):
     n_features = int(np.prod(hog_output_shape(images.shape[1:3], orientations, cell, block,
                                               block_norm)))
     out = np.empty((images.shape[0], n_features), dtype=dtype)
     gray = np.asarray(_GRAY, dtype=dtype)
-    for part in chunks(images.shape[0], chunk_size):
+
+    def one_chunk(part):
         # 0..255 units whatever the input type, as scikit-image treats
         # uint8 images: the weight of the 1e-5 eps (and the sqrt transform)
         # then matches it, and uint8 and float input give the same features.
-        x = to_float(images[part], dtype, scale=255)
+        chunk = images[part]
+        if chunk.ndim == 4 and color_mode != "grayscale":
+            # planar (B, C, H, W), rearranged before the float conversion:
+            # moving 1-byte pixels is four times cheaper than moving floats
+            chunk = np.moveaxis(chunk, 3, 1)
+        x = to_float(chunk, dtype, scale=255)
         if x.ndim == 4 and color_mode == "grayscale":
             x = x @ gray
-        elif x.ndim == 4:
-            x = np.ascontiguousarray(np.moveaxis(x, 3, 1))   # planar (B, C, H, W)
         if transform_sqrt:
             np.sqrt(x, out=x)
         g_row, g_col = _gradients(x)
@@ -290,47 +307,49 @@ def _hog_checked(images, orientations, cell, block, block_norm, transform_sqrt, 
         if block_norm is not None:
             hist = _normalize_blocks(hist, block, block_norm)
         out[part] = hist.reshape(hist.shape[0], -1)
+
+    run_chunks(one_chunk, chunks(images.shape[0], chunk_size), n_jobs)
     return out
 
 
-def hog_image(hist_or_images, orientations=9, pixels_per_cell=(8, 8), **hog_params):
-    """Draw the oriented-gradient picture of HOG cell histograms.
+def hog_image(images, orientations=9, pixels_per_cell=(8, 8), transform_sqrt=False,
+              color_mode="max_gradient"):
+    """Draw the oriented-gradient picture of images' HOG cells.
 
     Each cell shows, for every orientation bin, a line through its centre
     along the edge direction (perpendicular to the bin's gradient), as bright
-    as that bin's vote; scikit-image's ``hog(..., visualize=True)`` picture.
+    as that bin's mean vote: scikit-image's ``hog(..., visualize=True)``
+    picture, for a whole batch at once.
 
     Parameters
     ----------
-    hist_or_images : ndarray
-        Either images (anything :func:`hog` accepts; a single ``(H, W)`` or
-        ``(H, W, 3)`` image too), whose cell histograms are computed with
-        ``hog(..., block_norm=None)``; or cell histograms of shape
-        ``(n, n_cells_row, n_cells_col, orientations)``.
-    orientations : int, default=9
-    pixels_per_cell : (int, int), default=(8, 8)
-    **hog_params
-        ``transform_sqrt``, ``color_mode`` or ``image_shape`` for :func:`hog`.
+    images : array-like of shape (H, W), (H, W, 3), (n, H, W) or (n, H, W, 3)
+        One image or a batch, uint8 in 0..255 or float in 0..1.
+    orientations, pixels_per_cell, transform_sqrt, color_mode
+        As for :func:`hog`.
 
     Returns
     -------
     pictures : ndarray of shape (n, n_cells_row * cell_rows, n_cells_col * cell_cols)
-        (or ``(H', W')`` for a single image), float32.
+        Or ``(H', W')`` for a single image; float32.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> image = np.zeros((16, 16), np.uint8); image[:, 8:] = 255    # a vertical edge
+    >>> hog_image(image).shape
+    (16, 16)
     """
-    x = np.asarray(hist_or_images)
-    single = False
-    if x.ndim == 4 and x.shape[-1] == orientations and np.issubdtype(x.dtype, np.floating) \
-            and x.shape[-1] not in (1, 3):
-        hist = x
-    else:
-        if x.ndim == 2 or (x.ndim == 3 and x.shape[-1] == 3 and "image_shape" not in hog_params):
-            x, single = x[None], True
-        flat = hog(x, orientations, pixels_per_cell, block_norm=None, **hog_params)
-        n_rows = np.shape(check_images(x, hog_params.get("image_shape"), owner="hog_image"))[1]
-        n_rows //= pixels_per_cell[0]
-        hist = flat.reshape(flat.shape[0], n_rows, -1, orientations)
-    templates = _orientation_templates(orientations, pixels_per_cell)
-    pictures = np.einsum("nrco,oij->nricj", hist.astype(np.float32), templates)
+    x = np.asarray(images)
+    single = x.ndim == 2 or (x.ndim == 3 and x.shape[-1] == 3)
+    if single:
+        x = x[None]
+    cells = hog(x, orientations, pixels_per_cell, block_norm=None,
+                transform_sqrt=transform_sqrt, color_mode=color_mode)
+    n_rows = x.shape[1] // pixels_per_cell[0]
+    cells = cells.reshape(len(x), n_rows, -1, orientations)
+    templates = _orientation_templates(orientations, tuple(pixels_per_cell))
+    pictures = np.einsum("nrco,oij->nricj", cells, templates)
     n, r, i, c, j = pictures.shape
     pictures = pictures.reshape(n, r * i, c * j)
     return pictures[0] if single else pictures
@@ -371,6 +390,8 @@ class HOG(ImageTransformer):
     dtype : numpy float type, default=np.float32
     chunk_size : int, default=128
         Images per vectorized step (bounds the temporary memory).
+    n_jobs : int, default=1
+        Threads working on chunks at once; -1 for every core.
 
     Attributes
     ----------
@@ -392,7 +413,7 @@ class HOG(ImageTransformer):
 
     def __init__(self, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
                  block_norm="L2-Hys", transform_sqrt=False, color_mode="max_gradient",
-                 image_shape=None, dtype=np.float32, chunk_size=128):
+                 image_shape=None, dtype=np.float32, chunk_size=128, n_jobs=1):
         self.orientations = orientations
         self.pixels_per_cell = pixels_per_cell
         self.cells_per_block = cells_per_block
@@ -402,6 +423,7 @@ class HOG(ImageTransformer):
         self.image_shape = image_shape
         self.dtype = dtype
         self.chunk_size = chunk_size
+        self.n_jobs = n_jobs
 
     def _check_params(self, image_shape):
         check_hog_params(image_shape[:2], self.orientations, self.pixels_per_cell,
@@ -411,7 +433,7 @@ class HOG(ImageTransformer):
         return _hog_checked(images, self.orientations, tuple(self.pixels_per_cell),
                             tuple(self.cells_per_block), self.block_norm,
                             self.transform_sqrt, self.color_mode, np.dtype(self.dtype).type,
-                            self.chunk_size)
+                            self.chunk_size, self.n_jobs)
 
     def _feature_names(self):
         shape = hog_output_shape(self.image_shape_[:2], self.orientations,

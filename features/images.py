@@ -8,6 +8,9 @@ functions (:func:`to_float`), so a 50,000-image uint8 batch is never copied
 whole to float.
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 
@@ -121,7 +124,7 @@ def to_float(images, dtype=np.float32, scale=1):
     """
     integer = np.issubdtype(images.dtype, np.integer)
     # Never scale the caller's array in place: copy floats whenever we scale.
-    out = images.astype(dtype, copy=not integer and scale != 1)
+    out = images.astype(dtype, order="C", copy=not integer and scale != 1)
     if integer and scale != 255:
         out /= 255 / scale
     elif not integer and scale != 1:
@@ -132,3 +135,23 @@ def to_float(images, dtype=np.float32, scale=1):
 def chunks(n, size):
     """Slices that cover ``range(n)`` in pieces of at most ``size``."""
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+def run_chunks(work, parts, n_jobs=1):
+    """Call ``work(part)`` for every chunk, on ``n_jobs`` threads.
+
+    NumPy releases the GIL inside its loops, so chunks on two threads use two
+    cores.  ``work`` writes its own rows of a preallocated output, so the
+    threads share nothing else.  ``n_jobs=-1`` uses every core.
+    """
+    if n_jobs == -1:
+        n_jobs = os.cpu_count() or 1
+    if not (isinstance(n_jobs, (int, np.integer)) and n_jobs >= 1):
+        raise ValueError(f"n_jobs must be a positive int or -1, got {n_jobs!r}.")
+    if n_jobs == 1 or len(parts) == 1:
+        for part in parts:
+            work(part)
+        return
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        for _ in pool.map(work, parts):      # re-raises the first error
+            pass

@@ -321,3 +321,22 @@ EXPECTED_FAILURES = {
                          expected_failed_checks=lambda est: EXPECTED_FAILURES)
 def test_sklearn_checks(estimator, check):
     check(estimator)
+
+
+def test_power_maps_histograms_and_is_validated():
+    plain = color_histogram(RANDOM_COLOR, mode="joint", bins=4)
+    np.testing.assert_allclose(color_histogram(RANDOM_COLOR, mode="joint", bins=4, power=0.5),
+                               np.sqrt(plain), rtol=1e-6)
+    with pytest.raises(ValueError, match="power must be a number > 0"):
+        ColorHistogram(power=0).fit(RANDOM_COLOR)
+
+
+@pytest.mark.parametrize("n_jobs", [2, -1])
+def test_threads_give_the_same_features(n_jobs):
+    np.testing.assert_array_equal(hog(RANDOM_COLOR, chunk_size=2, n_jobs=n_jobs),
+                                  hog(RANDOM_COLOR))
+    np.testing.assert_array_equal(
+        color_histogram(RANDOM_COLOR, mode="marginal", chunk_size=2, n_jobs=n_jobs),
+        color_histogram(RANDOM_COLOR, mode="marginal"))
+    with pytest.raises(ValueError, match="n_jobs must be a positive int or -1"):
+        hog(RANDOM_COLOR, n_jobs=0)
