@@ -4,7 +4,11 @@ The 45,000 / 5,000 split of ../shared/data/cifar10/train (fixed seed); every
 feature set -> StandardScaler -> LinearSVM and SoftmaxClassifier, alpha picked
 on validation.  Features are computed once and reused across alphas.
 
-Run: python bench/accuracy_features.py [--quick]
+With --peers, scikit-learn's LogisticRegression (lbfgs) and SGDClassifier
+(hinge) are trained on the peers' feature sets too (our HOG equals
+skimage.feature.hog, so these are the peer pipelines on the same split).
+
+Run: python bench/accuracy_features.py [--only SUBSTRING ...] [--peers]
 """
 
 import argparse
@@ -13,6 +17,7 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.preprocessing import StandardScaler
 
 from common import cifar10_fixed_split, cifar10_train_images, machine_line
@@ -52,6 +57,15 @@ FEATURES = {
 }
 
 
+PEER_SETS = ["HOG 8x8 cells, 2x2 blocks, L2-Hys", "HOG + hue", "HOG + joint HSV 8x8x8"]
+
+
+def peers(alpha, n_train):
+    return {"LogisticRegression": LogisticRegression(C=1 / (alpha * n_train)),
+            "SGDClassifier(hinge)": SGDClassifier(alpha=alpha, max_iter=20, tol=None,
+                                                  n_jobs=2, random_state=0)}
+
+
 def classifiers(alpha):
     common = dict(optimizer="sgd", learning_rate_schedule=StepDecay(0.5, 5), max_iter=20,
                   tol=None, batch_size=256, random_state=0, alpha=alpha)
@@ -62,6 +76,8 @@ def classifiers(alpha):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="feature sets to run (substring match)")
+    parser.add_argument("--peers", action="store_true",
+                        help="also train scikit-learn's models on the peers' feature sets")
     args = parser.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
     data = cifar10_train_images()
@@ -93,12 +109,15 @@ def main():
         F_train, F_val = scaler.transform(F_train), scaler.transform(F_val)
         best = {}
         for alpha in ALPHAS:
-            for model, clf in classifiers(alpha).items():
+            models = dict(classifiers(alpha))
+            if args.peers and name in PEER_SETS:
+                models.update(peers(alpha, len(y_train)))
+            for model, clf in models.items():
                 acc = clf.fit(F_train, y_train).score(F_val, y_val)
                 if acc > best.get(model, (0, None))[0]:
                     best[model] = (acc, alpha)
         row = (f"{name:<58} {F_train.shape[1]:>6} "
-               + " ".join(f"{best[m][0]:.4f} (a={best[m][1]:g})" for m in best)
+               + " ".join(f"{m} {best[m][0]:.4f} (a={best[m][1]:g})" for m in best)
                + f"  features {seconds:.1f} s")
         rows.append(row)
         print(row, flush=True)

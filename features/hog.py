@@ -126,7 +126,8 @@ def _cell_histograms(g_row, g_col, orientations, cell):
     bins += (np.arange(B) * (n_rows * n_cols * orientations))[:, None, None]
     hist = np.bincount(bins.ravel(), weights=magnitude.ravel(),
                        minlength=B * n_rows * n_cols * orientations)
-    # The mean vote per pixel of the cell, as scikit-image (0.19+) stores it;
+    # The mean vote per pixel of the cell, as scikit-image stores it (checked
+    # against its visualisation, which draws the raw cell histograms);
     # it sets the weight of the normalisation eps.
     hist /= cell[0] * cell[1]
     return hist.reshape(B, n_rows, n_cols, orientations)
