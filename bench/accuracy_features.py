@@ -57,7 +57,8 @@ FEATURES = {
 }
 
 
-PEER_SETS = ["HOG 8x8 cells, 2x2 blocks, L2-Hys", "HOG + hue", "HOG + joint HSV 8x8x8"]
+PEER_SETS = ["HOG 8x8 cells, 2x2 blocks, L2-Hys", "HOG + hue", "HOG + joint HSV 8x8x8",
+             "HOG sqrt/L1-sqrt + sqrt joint HSV 8x8x8"]
 
 
 def peers(alpha, n_train):

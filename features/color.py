@@ -69,6 +69,48 @@ def rgb_to_hsv_planar(rgb, hue_only=False):
     return np.stack([h, delta / np.maximum(v, tiny), v])
 
 
+def hsv_from_uint8_planar(rgb8, hue_only=False):
+    """:func:`rgb_to_hsv_planar` of uint8 planes, bit for bit, with half the float work.
+
+    Which channel is the maximum, and so which two channels make the hue's
+    numerator, is decided on the 1-byte values (scaling by 1/255 keeps every
+    order and tie).  Only the numbers scikit-image computes in float64 are
+    computed in float64, by the same operations on the same scaled values:
+    ``v - min``, ``next - prev``, their quotient, the sector offset, ``/ 6``.
+
+    Parameters
+    ----------
+    rgb8 : ndarray of shape (3, ...), uint8
+
+    Returns
+    -------
+    hsv : ndarray of shape (3, ...) (or (1, ...) with ``hue_only``), float64
+    """
+    r, g, b = rgb8
+    v8 = np.maximum(np.maximum(r, g), b)
+    min8 = np.minimum(np.minimum(r, g), b)
+    is_b = b == v8
+    is_g = (g == v8) & ~is_b
+    is_r = ~(is_b | is_g)
+    # the hue's numerator is next - prev: (g, b) for red, (b, r) green, (r, g) blue
+    nxt = g * is_r + b * is_g + r * is_b
+    prv = b * is_r + r * is_g + g * is_b
+    scale = 1.0 / 255           # skimage.util.img_as_float's factor
+    v = v8 * scale
+    delta = v - min8 * scale
+    tiny = np.finfo(np.float64).tiny
+    h = nxt * scale
+    h -= prv * scale
+    h /= np.maximum(delta, tiny)
+    h += (2 * is_g + 4 * is_b).astype(np.uint8)
+    h /= 6.0
+    h += h < 0
+    h *= v8 != min8
+    if hue_only:
+        return h[None]
+    return np.stack([h, delta / np.maximum(v, tiny), v])
+
+
 def _bin_unit_interval(values, n_bins):
     """Bin index of values in [0, 1] into ``n_bins`` equal bins, as ``np.histogram``.
 
@@ -208,11 +250,15 @@ def _color_histogram_checked(images, mode, bins, color_space, grid, power, dtype
     out = np.empty((n, n_cells * per_cell), dtype=dtype)
 
     def one_chunk(part):
-        x = np.moveaxis(images[part], 3, 0).astype(np.float64, order="C")   # (3, B, H, W)
-        if np.issubdtype(images.dtype, np.integer):
-            x *= 1.0 / 255      # skimage.util.img_as_float's scaling, bit for bit
-        if color_space == "hsv":
-            x = rgb_to_hsv_planar(x, hue_only=mode == "hue")
+        planes = np.ascontiguousarray(np.moveaxis(images[part], 3, 0))      # (3, B, H, W)
+        if color_space == "hsv" and planes.dtype == np.uint8:
+            x = hsv_from_uint8_planar(planes, hue_only=mode == "hue")
+        else:
+            x = planes.astype(np.float64)
+            if np.issubdtype(images.dtype, np.integer):
+                x *= 1.0 / 255      # skimage.util.img_as_float's scaling, bit for bit
+            if color_space == "hsv":
+                x = rgb_to_hsv_planar(x, hue_only=mode == "hue")
         B = x.shape[1]
         if mode == "joint":
             code = _bin_unit_interval(x[0], bins[0])
