@@ -135,6 +135,19 @@ def test_color_histogram_equals_per_image_loop(mode, bins, space):
     np.testing.assert_array_equal(ours, ref.astype(np.float32))
 
 
+@pytest.mark.parametrize("mode,bins", [("hue", 10), ("marginal", 8), ("joint", 8)])
+def test_float_path_equals_uint8_path_and_loop(mode, bins):
+    # uint8 images take the 1-byte fast path; the same images as floats (scaled
+    # as skimage scales them) take the float64 path: both equal the loop.
+    images = np.concatenate([RANDOM_COLOR[:, :16, :16],
+                             (RNG.integers(0, 4, (4, 16, 16, 3)) * 85).astype(np.uint8)])
+    from_uint8 = color_histogram(images, mode=mode, bins=bins)
+    from_float = color_histogram(img_as_float(images), mode=mode, bins=bins)
+    ref = np.stack([reference_histogram(im, mode, bins, "hsv") for im in images])
+    np.testing.assert_array_equal(from_uint8, ref.astype(np.float32))
+    np.testing.assert_array_equal(from_float, from_uint8)
+
+
 def test_color_histograms_sum_to_one():
     images = RANDOM_COLOR
     assert np.allclose(color_histogram(images).sum(axis=1), 1)
