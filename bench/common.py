@@ -11,7 +11,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from features.io import cifar10_split, load_cifar10, shared_cifar10_path  # noqa: E402
+from features.io import cifar10_split, load_cifar10  # noqa: E402
+
+SHARED_CIFAR10 = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "cifar10"
 
 
 def machine_line():
@@ -56,10 +58,9 @@ def cifar10_train_images():
     -------
     (X, y, class_names) with X of shape (50000, 32, 32, 3) uint8, or None.
     """
-    path = shared_cifar10_path()
-    if path is None:
+    if not (SHARED_CIFAR10 / "train").is_dir():
         return None
-    return load_cifar10(path, subset="train")
+    return load_cifar10(SHARED_CIFAR10, subset="train")
 
 
 def cifar10_fixed_split(X, y):

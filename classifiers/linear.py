@@ -333,7 +333,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
             opt_state = self._init_optimizer_state(optimizer, P, rng)
             t, n_iter, loss_curve = 0, 0, []
         else:
-            P, opt_state = self._P.copy(), self._opt_state
+            P, opt_state = self._P, self._opt_state     # _run_epoch works on a copy
             t, n_iter, loss_curve = self.t_, self.n_iter_, list(self.loss_curve_)
         P, opt_state, t, loss = self._run_epoch(
             P, opt_state, t, n_iter, X, y_idx, sw, rng, optimizer,
@@ -384,11 +384,6 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         if not sw.sum() > 0:
             raise ValueError("The sample weights (times class weights) sum to zero; "
                              "at least one sample needs a positive weight.")
-        if (not first_call or self.warm_start and hasattr(self, "_P")) and \
-                self._P.shape[0] != classes.size:
-            raise ValueError(
-                f"warm start needs the same {self._P.shape[0]} classes as before, got "
-                f"{classes.size}; set warm_start=False to start afresh.")
         return X, y_idx, sw, classes
 
     def _validation_split(self, y, rng):
@@ -413,6 +408,10 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
     def _initial_params(self, X, classes, warm):
         n_cols = X.shape[1] + self.fit_intercept
         if warm and hasattr(self, "_P"):
+            if self._P.shape[0] != classes.size:
+                raise ValueError(
+                    f"warm start needs the same {self._P.shape[0]} classes as before, got "
+                    f"{classes.size}; set warm_start=False to start afresh.")
             if self._P.shape[1] != n_cols:
                 raise ValueError(
                     f"warm start needs the same features and fit_intercept as the "

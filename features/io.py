@@ -310,10 +310,3 @@ def cifar10_split(n_images=50000, n_val=5000, seed=0):
     """
     order = np.random.default_rng(seed).permutation(n_images)
     return order[:-n_val], order[-n_val:]
-
-
-def shared_cifar10_path():
-    """``../shared/data/cifar10`` beside the checkout, or None when absent."""
-    here = Path(__file__).resolve().parent.parent
-    candidate = Path(os.environ.get("CIP_SHARED", here.parent / "shared")) / "data" / "cifar10"
-    return candidate if (candidate / "train").is_dir() else None

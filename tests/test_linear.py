@@ -238,6 +238,15 @@ def test_warm_start_continues_from_previous_weights(blobs):
     assert clf.loss_curve_[0] < cold.loss_curve_[0]
 
 
+def test_warm_start_refuses_other_classes_or_features(blobs):
+    X, y = blobs
+    clf = LinearSVM(max_iter=2, tol=None, warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match="warm start needs the same 4 classes as before, got 3"):
+        clf.fit(X[y < 3], y[y < 3])
+    with pytest.raises(ValueError, match="warm start needs the same features"):
+        clf.set_params(fit_intercept=False).fit(X, y)
+
+
 def test_random_search_improves_on_its_start(blobs):
     X, y = blobs
     clf = LinearSVM(optimizer="random_search", batch_size=None, max_iter=200, tol=None,
