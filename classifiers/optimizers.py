@@ -48,16 +48,38 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import lbfgs
+
 
 class Optimizer:
     """Base of every optimizer: settings only, no state.
 
-    Subclasses set ``default_learning_rate``, used when the estimator's
-    ``learning_rate`` is None, and implement ``init`` and ``update``.
+    Subclasses implement ``init`` and ``update``.  When the estimator's
+    ``learning_rate`` is None it asks :meth:`default_rate`: the adaptive
+    rules (Adagrad, RMSProp, AdaDelta, Adam, Nadam) normalise each step by the
+    gradient's own scale and set a fixed ``default_learning_rate``; the
+    plain gradient rules (SGD, momentum, Nesterov) leave it None and take a
+    step scaled to the data, which the estimator works out.
     """
 
-    default_learning_rate = 0.01
+    default_learning_rate = None
     uses_gradient = True
+    #: full-batch solvers minimize the whole objective in one call
+    #: (``minimize``) instead of taking minibatch steps (``update``)
+    full_batch = False
+
+    def default_rate(self, sgd_step):
+        """The base learning rate when the estimator's is None.
+
+        Parameters
+        ----------
+        sgd_step : float
+            A plain SGD step suited to the data and loss (see
+            :meth:`classifiers.LinearClassifier.fit`).
+        """
+        if self.default_learning_rate is None:
+            return sgd_step
+        return self.default_learning_rate
 
     def _check_unit_interval(self, **values):
         for name, value in values.items():
@@ -123,6 +145,11 @@ class Momentum(Optimizer):
 
     def __post_init__(self):
         self._check_unit_interval(mu=self.mu)
+
+    def default_rate(self, sgd_step):
+        # Over many steps the velocity sums the gradients with weights 1/(1 - mu):
+        # scale the rate down by that factor so the effective step is sgd's.
+        return (1 - self.mu) * sgd_step
 
     def init(self, params):
         return VelocityState(0, np.zeros_like(params))
@@ -333,10 +360,55 @@ class RandomSearch(Optimizer):
         return candidate, SearchState(state.t + 1, state.rng)
 
 
+@dataclass(frozen=True)
+class LBFGS(Optimizer):
+    """Limited-memory BFGS over the full batch, with a strong-Wolfe line search.
+
+    Not a step rule like the others: the estimator hands it the whole
+    objective and it runs to the optimum (see :func:`classifiers.lbfgs.minimize`
+    for the algorithm).  It needs a smooth objective: 'softmax' or
+    'squared_hinge' with the 'l2' penalty or none.  ``learning_rate`` and its
+    schedule are ignored: the line search picks every step.
+
+    Parameters
+    ----------
+    m : int >= 1, default=10
+        Curvature pairs remembered (3 to 20 is the usual range).
+    c1, c2 : float, default=1e-4, 0.9
+        Sufficient decrease and curvature constants, ``0 < c1 < c2 < 1``.
+    max_ls : int >= 1, default=20
+        Objective evaluations per line search at most.
+
+    References
+    ----------
+    .. [1] J. Nocedal and S. J. Wright, "Numerical Optimization", 2nd ed., 2006.
+    """
+
+    m: int = 10
+    c1: float = 1e-4
+    c2: float = 0.9
+    max_ls: int = 20
+    full_batch = True
+
+    def __post_init__(self):
+        for name in ("m", "max_ls"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"LBFGS: {name} must be an int >= 1, got {value!r}.")
+        if not 0 < self.c1 < self.c2 < 1:
+            raise ValueError(f"LBFGS: need 0 < c1 < c2 < 1, got c1={self.c1!r}, "
+                             f"c2={self.c2!r}.")
+
+    def minimize(self, fun, x0, *, max_iter, tol, callback=None):
+        """Run :func:`classifiers.lbfgs.minimize` with these settings."""
+        return lbfgs.minimize(fun, x0, m=int(self.m), max_iter=max_iter, tol=tol, c1=self.c1,
+                              c2=self.c2, max_ls=int(self.max_ls), callback=callback)
+
+
 OPTIMIZERS = {
     "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": Adagrad,
     "rmsprop": RMSProp, "adadelta": AdaDelta, "adam": Adam, "nadam": Nadam,
-    "random_search": RandomSearch,
+    "random_search": RandomSearch, "lbfgs": LBFGS,
 }
 
 

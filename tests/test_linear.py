@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from classifiers import DivergenceError, LinearClassifier, LinearSVM, SoftmaxClassifier
-from classifiers.optimizers import Adam, Momentum, Nadam
+from classifiers.optimizers import LBFGS, Adam, Momentum, Nadam
 from classifiers.schedules import StepDecay
 
 
@@ -25,6 +25,8 @@ from classifiers.schedules import StepDecay
     LinearClassifier(optimizer=Momentum(mu=0.5), penalty="l1"),
     LinearSVM(optimizer="adadelta", learning_rate_schedule="invscaling"),
     SoftmaxClassifier(optimizer="rmsprop", batch_size=None),
+    SoftmaxClassifier(optimizer="lbfgs"),
+    LinearSVM(loss="squared_hinge", optimizer=LBFGS(m=5)),
 ])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
@@ -300,7 +302,7 @@ def test_zero_total_weight_is_refused():
 
 
 @pytest.mark.parametrize("params,name", [
-    ({"loss": "log"}, "loss"), ({"alpha": -1.0}, "alpha"), ({"optimizer": "lbfgs"}, "optimizer"),
+    ({"loss": "log"}, "loss"), ({"alpha": -1.0}, "alpha"), ({"optimizer": "newton"}, "optimizer"),
     ({"learning_rate": 0.0}, "learning_rate"), ({"batch_size": 0}, "batch_size"),
     ({"learning_rate_schedule": "cosine"}, "learning_rate_schedule"),
     ({"penalty": "l3"}, "penalty"), ({"l1_ratio": 1.5}, "l1_ratio"),
