@@ -15,7 +15,11 @@ dropping it; with unit weights it is the plain mean of scikit-learn's SGD.
 import numpy as np
 
 from .losses import LOSSES
-from .penalties import PENALTIES
+from .penalties import PENALTIES, l1_weight
+
+# Rows per block of the objective: 512 rows of 3,072 float32 features are
+# 6 MiB, which stay in the L3 cache between a block's two matrix products.
+BLOCK_ROWS = 512
 
 
 def scores(P, X, fit_intercept):
@@ -26,7 +30,7 @@ def scores(P, X, fit_intercept):
 
 
 def objective(P, X, y, sample_weight, *, loss, margin, penalty, alpha,
-              l1_ratio, fit_intercept):
+              l1_ratio, fit_intercept, block_rows=BLOCK_ROWS, l1_in_gradient=True):
     """Objective value and its gradient with respect to ``P``.
 
     Parameters
@@ -43,25 +47,38 @@ def objective(P, X, y, sample_weight, *, loss, margin, penalty, alpha,
     penalty : {'l2', 'l1', 'elasticnet', None}
     alpha, l1_ratio : float
     fit_intercept : bool
+    l1_in_gradient : bool, default=True
+        False leaves the subgradient of the L1 part of the penalty out of
+        ``dP`` (the value ``J`` keeps it), for a solver that applies it as a
+        proximal step instead.
+    block_rows : int, default=BLOCK_ROWS
+        Rows of ``X`` per block.  Each block's forward and backward products
+        run back to back while the block is still in cache, so a full batch
+        streams ``X`` from memory once instead of twice.
 
     Returns
     -------
     J : float
-        Weighted mean data loss plus ``alpha * R(W)``.
+        Weighted mean data loss plus ``alpha * R(W)``, accumulated in float64.
     dP : ndarray of the shape and dtype of ``P``
     """
-    S = scores(P, X, fit_intercept)
-    L, dS = LOSSES[loss](S, y, margin)
     w = sample_weight / sample_weight.sum()
-    data_loss = float(w @ L)
-    dS *= w[:, None]
+    dP = np.zeros_like(P)
+    dW = dP[:, :-1] if fit_intercept else dP
+    data_loss = 0.0
+    for start in range(0, X.shape[0], block_rows):
+        rows = slice(start, start + block_rows)
+        Xb, wb = X[rows], w[rows]
+        L, dS = LOSSES[loss](scores(P, Xb, fit_intercept), y[rows], margin)
+        data_loss += float(np.dot(wb.astype(np.float64), L.astype(np.float64)))
+        dS *= wb[:, None]
+        dW += dS.T @ Xb
+        if fit_intercept:
+            dP[:, -1] += dS.sum(axis=0)
 
     W = P[:, :-1] if fit_intercept else P
     R, dR = PENALTIES[penalty](W, l1_ratio)
-    dP = np.empty_like(P)
-    dW = dP[:, :-1] if fit_intercept else dP
-    np.matmul(dS.T, X, out=dW)
+    if not l1_in_gradient and l1_weight(penalty, l1_ratio):
+        dR -= P.dtype.type(l1_weight(penalty, l1_ratio)) * np.sign(W)
     dW += P.dtype.type(alpha) * dR
-    if fit_intercept:
-        dP[:, -1] = dS.sum(axis=0)
     return data_loss + alpha * R, dP

@@ -63,6 +63,11 @@ class Optimizer:
     """
 
     default_learning_rate = None
+    #: ``max_iter`` of a full-batch solver when the estimator's is None
+    default_max_iter = None
+    #: ``tol`` when the estimator's is None: no stopping test for the
+    #: minibatch rules (a fixed budget), the gradient's max-norm for lbfgs
+    default_tol = None
     uses_gradient = True
     #: full-batch solvers minimize the whole objective in one call
     #: (``minimize``) instead of taking minibatch steps (``update``)
@@ -80,6 +85,16 @@ class Optimizer:
         if self.default_learning_rate is None:
             return sgd_step
         return self.default_learning_rate
+
+    def step_size(self, state, learning_rate):
+        """The step ``d`` per coordinate such that, at a fixed point, the update is ``-d * g``.
+
+        The proximal (soft-threshold) step of an L1 penalty uses it, so that
+        the fixed points of training are the minimizers of the penalized
+        objective whatever the rule (Duchi et al. 2011 do the same for
+        Adagrad).  ``state`` is the state after the update.
+        """
+        return learning_rate
 
     def _check_unit_interval(self, **values):
         for name, value in values.items():
@@ -151,6 +166,10 @@ class Momentum(Optimizer):
         # scale the rate down by that factor so the effective step is sgd's.
         return (1 - self.mu) * sgd_step
 
+    def step_size(self, state, learning_rate):
+        # At a fixed point the velocity is -lr g / (1 - mu), for Nesterov too.
+        return learning_rate / (1 - self.mu)
+
     def init(self, params):
         return VelocityState(0, np.zeros_like(params))
 
@@ -198,6 +217,9 @@ class Adagrad(Optimizer):
         return (-learning_rate * grads / (np.sqrt(G) + self.eps),
                 AccumulatorState(state.t + 1, G))
 
+    def step_size(self, state, learning_rate):
+        return learning_rate / (np.sqrt(state.G) + self.eps)
+
 
 @dataclass(frozen=True)
 class RMSProp(Optimizer):
@@ -225,6 +247,8 @@ class RMSProp(Optimizer):
         G = self.rho * state.G + (1 - self.rho) * grads * grads
         return (-learning_rate * grads / (np.sqrt(G) + self.eps),
                 AccumulatorState(state.t + 1, G))
+
+    step_size = Adagrad.step_size
 
 
 @dataclass(frozen=True)
@@ -260,6 +284,9 @@ class AdaDelta(Optimizer):
         d = np.sqrt(state.D + eps) / np.sqrt(G + eps) * grads
         D = rho * state.D + (1 - rho) * d * d
         return -learning_rate * d, AdaDeltaState(state.t + 1, G, D)
+
+    def step_size(self, state, learning_rate):
+        return learning_rate * np.sqrt(state.D + self.eps) / np.sqrt(state.G + self.eps)
 
 
 @dataclass(frozen=True)
@@ -305,6 +332,10 @@ class Adam(Optimizer):
             m_hat = m / (1 - b1 ** t)
         v_hat = v / (1 - b2 ** t)
         return -learning_rate * m_hat / (np.sqrt(v_hat) + self.eps), MomentsState(t, m, v)
+
+    def step_size(self, state, learning_rate):
+        # At a fixed point m^ is the gradient itself (for Nadam too).
+        return learning_rate / (np.sqrt(state.v / (1 - self.beta2 ** state.t)) + self.eps)
 
 
 @dataclass(frozen=True)
@@ -389,6 +420,8 @@ class LBFGS(Optimizer):
     c2: float = 0.9
     max_ls: int = 20
     full_batch = True
+    default_max_iter = 100
+    default_tol = 1e-4
 
     def __post_init__(self):
         for name in ("m", "max_ls"):

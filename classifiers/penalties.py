@@ -17,13 +17,14 @@ import numpy as np
 
 
 def l2(W, l1_ratio=None):
-    """Half the squared Frobenius norm."""
-    return 0.5 * float(np.vdot(W, W)), W.copy()
+    """Half the squared Frobenius norm (summed in float64, for the line search)."""
+    w = W.ravel().astype(np.float64)
+    return 0.5 * float(w @ w), W.copy()
 
 
 def l1(W, l1_ratio=None):
     """Sum of absolute values; ``sign`` is the subgradient that is 0 at 0."""
-    return float(np.abs(W).sum()), np.sign(W)
+    return float(np.abs(W).sum(dtype=np.float64)), np.sign(W)
 
 
 def elasticnet(W, l1_ratio=0.15):
@@ -40,3 +41,27 @@ def none(W, l1_ratio=None):
 
 
 PENALTIES = {"l2": l2, "l1": l1, "elasticnet": elasticnet, None: none}
+
+
+def l1_weight(penalty, l1_ratio):
+    """The weight of ``||W||_1`` in ``R``: 1 for l1, ``l1_ratio`` for the elastic net."""
+    return {"l1": 1.0, "elasticnet": l1_ratio}.get(penalty, 0.0)
+
+
+def soft_threshold(W, tau):
+    """The proximal operator of ``tau * ||W||_1``, in place: ``sign(W) max(|W| - tau, 0)``.
+
+    Weights within ``tau`` of zero become exactly zero, which is how an L1
+    penalty gives sparse models under stochastic steps (a subgradient step
+    only makes them oscillate around zero).
+
+    Parameters
+    ----------
+    W : ndarray
+        Modified in place.
+    tau : float or ndarray broadcastable to ``W``, >= 0
+    """
+    shrunk = np.abs(W) - tau
+    np.maximum(shrunk, 0, out=shrunk)
+    np.copysign(shrunk, W, out=W)
+    return W

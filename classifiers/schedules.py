@@ -7,7 +7,11 @@ callable ``t -> rate`` is also accepted by the estimators and wins over
 ``learning_rate``.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from numbers import Real
+from typing import Optional
+
+import numpy as np
 
 
 class Schedule:
@@ -15,6 +19,10 @@ class Schedule:
 
     #: whether the estimator divides the rate when the loss stalls
     adaptive = False
+
+    def for_budget(self, max_iter):
+        """The schedule for a run of ``max_iter`` epochs (itself, unless it scales)."""
+        return self
 
 
 @dataclass(frozen=True)
@@ -30,16 +38,32 @@ class StepDecay(Schedule):
     """Multiply the rate by ``factor`` every ``every`` epochs.
 
     ``rate = lr0 * factor ** (epoch // every)``
+
+    Parameters
+    ----------
+    factor : float in (0, 1], default=0.5
+    every : int >= 1 or None, default=None
+        None takes a quarter of the run's ``max_iter`` epochs (at least 1), so
+        the rate is halved three times over any budget: every 5 epochs of the
+        default 20.
     """
 
     factor: float = 0.5
-    every: int = 10
+    every: Optional[int] = None
 
     def __post_init__(self):
         if not 0 < self.factor <= 1:
             raise ValueError(f"StepDecay: factor must be in (0, 1], got {self.factor!r}.")
-        if not (isinstance(self.every, int) and self.every >= 1):
-            raise ValueError(f"StepDecay: every must be an int >= 1, got {self.every!r}.")
+        if self.every is not None and not (
+                isinstance(self.every, (int, np.integer)) and not isinstance(self.every, bool)
+                and self.every >= 1):
+            raise ValueError(
+                f"StepDecay: every must be an int >= 1 or None, got {self.every!r}.")
+
+    def for_budget(self, max_iter):
+        if self.every is not None:
+            return self
+        return replace(self, every=max(1, max_iter // 4))
 
     def rate(self, lr0, t, epoch):
         return lr0 * self.factor ** (epoch // self.every)
@@ -89,6 +113,25 @@ class FromCallable(Schedule):
 
     def rate(self, lr0, t, epoch):
         return self.fn(t)
+
+
+def checked_rate(rate, t):
+    """``rate`` as a float, or a ValueError if it is not a finite number >= 0.
+
+    Guards the estimators against a user's callable returning a negative rate
+    (which would train uphill), NaN, None, a string or an array.
+    """
+    if isinstance(rate, (bool, np.bool_)) or not isinstance(rate, (Real, np.floating,
+                                                                      np.integer)):
+        raise ValueError(
+            f"learning_rate_schedule returned {rate!r} ({type(rate).__name__}) for update "
+            f"t={t}; it must return a float >= 0, the learning rate of that update.")
+    rate = float(rate)
+    if not (np.isfinite(rate) and rate >= 0):
+        raise ValueError(
+            f"learning_rate_schedule returned {rate!r} for update t={t}; the learning "
+            "rate must be a finite float >= 0 (a negative rate trains uphill).")
+    return rate
 
 
 SCHEDULES = {"constant": Constant, "step": StepDecay, "invscaling": InvScaling,

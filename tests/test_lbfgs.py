@@ -214,10 +214,13 @@ def test_lbfgs_max_iter_warns_and_counts_iterations():
     with pytest.warns(ConvergenceWarning, match="max_iter=3 iterations"):
         clf = SoftmaxClassifier(optimizer="lbfgs", max_iter=3, tol=1e-12).fit(X, y)
     assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 3
+    # tol=None and max_iter=None take lbfgs's own defaults: 1e-4 and 100 iterations.
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        clf = SoftmaxClassifier(optimizer="lbfgs", max_iter=3, tol=None).fit(X, y)
-    assert clf.n_iter_ == 3
+        clf = SoftmaxClassifier(optimizer="lbfgs", alpha=1e-2).fit(X, y)
+    y_idx = np.searchsorted(clf.classes_, y)
+    assert 0 < clf.n_iter_ < 100
+    assert np.max(np.abs(clf._objective(clf._P, X, y_idx, np.ones(len(y)))[1])) <= 1e-4
 
 
 def test_lbfgs_warm_start_reuses_the_solution_along_an_alpha_path():

@@ -17,14 +17,18 @@ from classifiers.optimizers import LBFGS, Adam, Momentum, Nadam
 from classifiers.schedules import StepDecay
 
 
+OLD_DEFAULTS = dict(learning_rate_schedule="constant", tol=1e-4, max_iter=200)
+
+
 @parametrize_with_checks([
     LinearClassifier(), LinearSVM(), SoftmaxClassifier(),
     LinearSVM(loss="squared_hinge", optimizer="adagrad"),
     LinearClassifier(optimizer="nesterov", learning_rate=1e-3),
-    SoftmaxClassifier(optimizer=Nadam(beta1=0.8), penalty="elasticnet"),
+    # The defaults before issue 6 (constant rate, tol=1e-4, 200 epochs) still work:
+    SoftmaxClassifier(optimizer=Nadam(beta1=0.8), penalty="elasticnet", **OLD_DEFAULTS),
     LinearClassifier(optimizer=Momentum(mu=0.5), penalty="l1"),
     LinearSVM(optimizer="adadelta", learning_rate_schedule="invscaling"),
-    SoftmaxClassifier(optimizer="rmsprop", batch_size=None),
+    SoftmaxClassifier(optimizer="rmsprop", batch_size=None, **OLD_DEFAULTS),
     SoftmaxClassifier(optimizer="lbfgs"),
     LinearSVM(loss="squared_hinge", optimizer=LBFGS(m=5)),
 ])
@@ -350,7 +354,7 @@ def test_a_loss_that_explodes_without_overflow_is_divergence():
     # by orders of magnitude each epoch but stays finite, and tol would stop it
     # as "converged" after n_iter_no_change epochs. It must be reported.
     X, y = make_blobs(centers=2, random_state=0, cluster_std=20)
-    with pytest.raises(DivergenceError, match="grew over 10000 times its starting value"):
+    with pytest.raises(DivergenceError, match="grew over 10000 times its value at zero weights"):
         LinearSVM(loss="squared_hinge", optimizer="sgd", learning_rate=0.01).fit(X, y)
     scaled = LinearSVM(loss="squared_hinge", optimizer="sgd", learning_rate=0.01,
                        max_iter=50, tol=None).fit(StandardScaler().fit_transform(X), y)
@@ -363,3 +367,70 @@ def test_custom_optimizer_is_never_mutated(blobs):
     clf = SoftmaxClassifier(optimizer=opt, max_iter=3, tol=None).fit(X, y)
     assert clf.optimizer is opt and opt == Adam(beta1=0.8)
     assert clone(clf).optimizer == opt
+
+
+# ------------------------------------------------------------------ defaults
+def test_defaults_reach_095_on_digits_scaled_or_not():
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=0)
+    scaler = StandardScaler().fit(X_train)
+    for model in (LinearSVM, SoftmaxClassifier):
+        for A, B in ((X_train, X_test), (scaler.transform(X_train), scaler.transform(X_test))):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")        # no divergence, no ConvergenceWarning
+                clf = model(alpha=1e-3, random_state=0).fit(A, y_train)
+            assert clf.score(B, y_test) >= 0.95
+
+
+def test_default_budget_is_20_epochs_or_2000_updates():
+    X, y = make_blobs(n_samples=3000, centers=3, n_features=4, random_state=0)
+    clf = LinearSVM(random_state=0).fit(X, y)                  # 12 batches of 256
+    assert clf.n_iter_ == 167 and clf.t_ == 167 * 12
+    big = LinearSVM(random_state=0, batch_size=10).fit(X, y)   # 300 batches per epoch
+    assert big.n_iter_ == 20
+    assert LinearSVM(max_iter=3, random_state=0).fit(X, y).n_iter_ == 3
+
+
+def test_default_rate_is_scaled_to_the_data():
+    # Weights scale as 1 / ||x||: a model fitted on 1000 * X is the model of X
+    # divided by 1000, step for step (no intercept, whose feature is always 1,
+    # and no penalty, whose strength alpha is tied to the scale of X).
+    X, y = make_blobs(n_samples=200, centers=3, n_features=6, random_state=1)
+    params = dict(fit_intercept=False, penalty=None, random_state=0, max_iter=30)
+    for model in (LinearSVM, SoftmaxClassifier):
+        small = model(**params).fit(X, y)
+        large = model(**params).fit(1000 * X, y)
+        np.testing.assert_allclose(large.coef_ * 1000, small.coef_, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("optimizer, expected", [
+    ("sgd", 3.0), ("momentum", 0.3), ("nesterov", 0.3), (Momentum(mu=0.5), 1.5),
+    ("adam", 1e-3), ("adagrad", 0.1), ("adadelta", 1.0),
+])
+def test_default_learning_rate_of_each_optimizer(optimizer, expected):
+    # hinge: 3 / mean ||x||^2 (here 1, plus 1 for the intercept: 2) times (1 - mu)
+    X = np.array([[1.0, 0.0], [0.0, -1.0]], dtype=np.float64)
+    clf = LinearSVM(optimizer=optimizer)
+    from classifiers.optimizers import get_optimizer
+    rate = clf._base_learning_rate(get_optimizer(optimizer), X, np.ones(2))
+    scaled = expected / 2 if get_optimizer(optimizer).default_learning_rate is None else expected
+    assert rate == pytest.approx(scaled)
+
+
+def test_step_schedule_halves_three_times_over_any_budget():
+    schedule = StepDecay().for_budget(20)
+    assert [schedule.rate(1.0, 0, e) for e in (0, 4, 5, 10, 15, 19)] == [
+        1, 1, 0.5, 0.25, 0.125, 0.125]
+    assert StepDecay().for_budget(400).every == 100
+    assert StepDecay().for_budget(2).every == 1
+    assert StepDecay(every=3).for_budget(400).every == 3
+
+
+def test_explicit_settings_of_before_still_work(digits):
+    # The defaults before issue 6, spelt out, train as they did.
+    X_train, X_test, y_train, y_test = digits
+    clf = SoftmaxClassifier(optimizer="adam", learning_rate=1e-3,
+                            learning_rate_schedule="constant", max_iter=200, tol=1e-4,
+                            random_state=0).fit(X_train, y_train)
+    assert clf.n_iter_ <= 200 and clf.score(X_test, y_test) > 0.93
