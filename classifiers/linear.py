@@ -1,5 +1,6 @@
 """Linear classifiers trained from scratch: ``LinearClassifier`` and its presets."""
 
+import copy
 import time
 import warnings
 from functools import partialmethod
@@ -18,7 +19,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from .losses import LOSSES, log_softmax
 from .objective import objective, scores
-from .penalties import l1_weight, soft_threshold
+from .penalties import CumulativeL1, l1_weight
 from .optimizers import OPTIMIZERS, Optimizer, get_optimizer
 from .schedules import SCHEDULES, Schedule, checked_rate, get_schedule
 
@@ -370,11 +371,12 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         # asked to watch for stalls: early stopping or the adaptive schedule
         # (which then count any lack of improvement as a stall).
         watch = self.tol is not None or self.early_stopping or schedule.adaptive
+        l1_state = None
         for epoch in range(max_iter):
             tic = time.perf_counter()
-            P, opt_state, t, loss = self._run_epoch(
+            P, opt_state, t, loss, l1_state = self._run_epoch(
                 P, opt_state, t, epoch, X, y, sw, rng, optimizer, schedule, lr0, lr_scale,
-                ceiling)
+                ceiling, l1_state)
             loss_curve.append(loss)
             if self.early_stopping:
                 score = float(np.mean(self._predict_idx(P, X_val) == y_val))
@@ -500,13 +502,15 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         opt_state = getattr(self, "_opt_state", None)
         if opt_state is None:                            # first call, or a fit by lbfgs
             opt_state = self._init_optimizer_state(optimizer, P, rng)
-        P, opt_state, t, loss = self._run_epoch(
+        l1_state = None if first_call else copy.deepcopy(getattr(self, "_l1_state", None))
+        P, opt_state, t, loss, l1_state = self._run_epoch(
             P, opt_state, t, n_iter, X, y_idx, sw, rng, optimizer,
             get_schedule(self.learning_rate_schedule).for_budget(
                 self._max_iter(optimizer, X.shape[0])),
             self._base_learning_rate(optimizer, X, sw),
-            1.0, self._loss_ceiling(P, X, y_idx, sw, warm=False))
+            1.0, self._loss_ceiling(P, X, y_idx, sw, warm=False), l1_state)
         self._store(P, classes, opt_state)
+        self._l1_state = l1_state
         self.n_iter_ = n_iter + 1
         self.t_ = t
         self.loss_curve_ = loss_curve + [loss]
@@ -544,13 +548,28 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
                 f"data contains only one class: {classes.tolist()[0]!r}.")
         y_idx = np.searchsorted(classes, y)
 
-        sw = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        if isinstance(self.class_weight, dict):
+            for label, weight in self.class_weight.items():
+                if isinstance(weight, (bool, np.bool_)) or not isinstance(weight, Real) or not (
+                        np.isfinite(weight) and weight >= 0):
+                    raise ValueError(
+                        f"class_weight gives class {label!r} the weight {weight!r}; class "
+                        "weights must be finite numbers >= 0.")
+            unknown = [label for label in self.class_weight if label not in set(classes.tolist())]
+            if unknown:
+                raise ValueError(
+                    f"class_weight names the classes {unknown}, which are not in y "
+                    f"(its classes are {classes.tolist()}).")
         if self.class_weight is not None:
-            cw = compute_class_weight(self.class_weight, classes=classes, y=y)
-            sw = sw * cw.astype(X.dtype)[y_idx]
+            sw = sw * compute_class_weight(self.class_weight, classes=classes, y=y)[y_idx]
         if not sw.sum() > 0:
             raise ValueError("The sample weights (times class weights) sum to zero; "
                              "at least one sample needs a positive weight.")
+        # Only ratios of weights matter (the objective divides by their sum):
+        # scaling the largest to 1, in float64, keeps float32 sums from
+        # overflowing (200 weights of 1e37) or underflowing.
+        sw = (sw / sw.max()).astype(X.dtype)
         return X, y_idx, sw, classes
 
     def _validation_split(self, y, rng):
@@ -626,17 +645,23 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         return DIVERGENCE_FACTOR * max(at_start, at_zero)
 
     def _run_epoch(self, P, opt_state, t, epoch, X, y, sw, rng, optimizer, schedule,
-                   lr0, lr_scale, ceiling):
+                   lr0, lr_scale, ceiling, l1_state=None):
         """One pass over the data in minibatches; returns the new P, state, t, loss.
+
+        ``l1_state`` carries the cumulative L1 penalty across epochs (None
+        starts it; it is updated in place, so pass a copy to keep the old).
 
         Works on its own copy of ``P``: if the loss or the weights stop being
         finite, or the loss passes ``ceiling``, it raises and the caller's
-        weights stay untouched.  An L1 penalty is applied as a proximal
-        (soft-threshold) step after each update, which gives exact zeros.
+        weights stay untouched.  An L1 penalty is applied after each update as
+        a clipped cumulative step (:class:`~classifiers.penalties.CumulativeL1`),
+        which gives exact zeros.
         """
         P = P.copy()
         W = P[:, :-1] if self.fit_intercept else P
         l1 = self.alpha * l1_weight(self.penalty, self.l1_ratio)
+        if l1 and l1_state is None:
+            l1_state = CumulativeL1(W.shape, W.dtype)
         n = X.shape[0]
         size = n if self.batch_size is None else min(self.batch_size, n)
         order = rng.permutation(n) if self.shuffle and size < n else None
@@ -658,8 +683,8 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
                     updates, opt_state = optimizer.update(grad, opt_state, lr)
                     P += updates
                     if l1:
-                        tau = l1 * np.asarray(optimizer.step_size(opt_state, lr), P.dtype)
-                        soft_threshold(W, tau[:, :W.shape[1]] if tau.ndim else tau)
+                        step = np.asarray(optimizer.step_size(opt_state, lr), P.dtype)
+                        l1_state.apply(W, l1 * (step[:, :W.shape[1]] if step.ndim else step))
                 else:
                     loss = self._objective(P, Xb, yb, wb)[0]
                     candidate, opt_state = optimizer.propose(P, opt_state)
@@ -678,7 +703,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
             if not (np.isfinite(P).all()
                     and self._objective(P, X[:k], y[:k], sw[:k])[0] <= ceiling):
                 self._diverged(epoch, lr)
-        return P, opt_state, t, loss_sum / weight_sum
+        return P, opt_state, t, loss_sum / weight_sum, l1_state
 
     def _diverged(self, epoch, lr):
         kept = ("keeps its previous weights" if hasattr(self, "_P")

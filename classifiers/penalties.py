@@ -48,20 +48,41 @@ def l1_weight(penalty, l1_ratio):
     return {"l1": 1.0, "elasticnet": l1_ratio}.get(penalty, 0.0)
 
 
-def soft_threshold(W, tau):
-    """The proximal operator of ``tau * ||W||_1``, in place: ``sign(W) max(|W| - tau, 0)``.
+class CumulativeL1:
+    """The L1 penalty applied as clipped, cumulative proximal steps (Tsuruoka et al. 2009).
 
-    Weights within ``tau`` of zero become exactly zero, which is how an L1
-    penalty gives sparse models under stochastic steps (a subgradient step
-    only makes them oscillate around zero).
+    After each stochastic update, every weight is pulled towards zero by the
+    penalty it has been owed so far, and clipped at zero rather than crossing
+    it.  ``u`` sums the penalty every weight could have received
+    (``alpha_l1 * step``, per coordinate for the adaptive rules) and ``q``
+    the penalty it actually received.  A weight that minibatch noise keeps
+    nudging off zero stays at exactly zero, unless its gradient outweighs the
+    penalty over time, which is what makes L1 models sparse; a plain
+    soft-threshold step (to which this reduces for a single step) lets the
+    noise win.
 
     Parameters
     ----------
-    W : ndarray
-        Modified in place.
-    tau : float or ndarray broadcastable to ``W``, >= 0
+    shape : tuple
+        The shape of the penalized weights.
+    dtype : numpy dtype
+
+    References
+    ----------
+    .. [1] Y. Tsuruoka, J. Tsujii and S. Ananiadou, "Stochastic gradient
+       descent training for L1-regularized log-linear models with cumulative
+       penalty", ACL 2009.
     """
-    shrunk = np.abs(W) - tau
-    np.maximum(shrunk, 0, out=shrunk)
-    np.copysign(shrunk, W, out=W)
-    return W
+
+    def __init__(self, shape, dtype):
+        self.u = np.zeros(shape, dtype)
+        self.q = np.zeros(shape, dtype)
+
+    def apply(self, W, penalty):
+        """Apply this step's ``penalty`` (scalar or like ``W``, >= 0) to ``W`` in place."""
+        self.u += penalty
+        unclipped = W.copy()
+        np.copyto(W, np.maximum(0, unclipped - (self.u + self.q)), where=unclipped > 0)
+        np.copyto(W, np.minimum(0, unclipped + (self.u - self.q)), where=unclipped < 0)
+        self.q += W - unclipped
+        return W
