@@ -49,6 +49,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import lbfgs
+from ._checks import check_bool, check_number
 
 
 class Optimizer:
@@ -98,15 +99,11 @@ class Optimizer:
 
     def _check_unit_interval(self, **values):
         for name, value in values.items():
-            if not 0 <= value < 1:
-                raise ValueError(
-                    f"{type(self).__name__}: {name} must be in [0, 1), got {value!r}.")
+            check_number(self, name, value, low=0, high=1, high_open=True)
 
     def _check_positive(self, **values):
         for name, value in values.items():
-            if not value > 0:
-                raise ValueError(
-                    f"{type(self).__name__}: {name} must be > 0, got {value!r}.")
+            check_number(self, name, value, low=0, low_open=True)
 
 
 class StepState(NamedTuple):
@@ -318,6 +315,7 @@ class Adam(Optimizer):
     def __post_init__(self):
         self._check_unit_interval(beta1=self.beta1, beta2=self.beta2)
         self._check_positive(eps=self.eps)
+        check_bool(self, "nesterov", self.nesterov)
 
     def init(self, params):
         return MomentsState(0, np.zeros_like(params), np.zeros_like(params))
@@ -379,6 +377,8 @@ class RandomSearch(Optimizer):
 
     def __post_init__(self):
         self._check_positive(scale=self.scale)
+        check_bool(self, "local", self.local)
+        check_number(self, "seed", self.seed, low=0, integer=True)
 
     def init(self, params, random_state=None):
         return SearchState(0, np.random.default_rng([self.seed, random_state or 0]))
@@ -424,11 +424,11 @@ class LBFGS(Optimizer):
     default_tol = 1e-4
 
     def __post_init__(self):
-        for name in ("m", "max_ls"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"LBFGS: {name} must be an int >= 1, got {value!r}.")
-        if not 0 < self.c1 < self.c2 < 1:
+        check_number(self, "m", self.m, low=1, integer=True)
+        check_number(self, "max_ls", self.max_ls, low=1, integer=True)
+        check_number(self, "c1", self.c1, low=0, high=1, low_open=True, high_open=True)
+        check_number(self, "c2", self.c2, low=0, high=1, low_open=True, high_open=True)
+        if not self.c1 < self.c2:
             raise ValueError(f"LBFGS: need 0 < c1 < c2 < 1, got c1={self.c1!r}, "
                              f"c2={self.c2!r}.")
 

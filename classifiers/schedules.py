@@ -13,6 +13,8 @@ from typing import Optional
 
 import numpy as np
 
+from ._checks import check_number
+
 
 class Schedule:
     """Base of the schedules: ``rate(lr0, t, epoch) -> float``."""
@@ -52,13 +54,9 @@ class StepDecay(Schedule):
     every: Optional[int] = None
 
     def __post_init__(self):
-        if not 0 < self.factor <= 1:
-            raise ValueError(f"StepDecay: factor must be in (0, 1], got {self.factor!r}.")
-        if self.every is not None and not (
-                isinstance(self.every, (int, np.integer)) and not isinstance(self.every, bool)
-                and self.every >= 1):
-            raise ValueError(
-                f"StepDecay: every must be an int >= 1 or None, got {self.every!r}.")
+        check_number(self, "factor", self.factor, low=0, high=1, low_open=True)
+        if self.every is not None:
+            check_number(self, "every", self.every, low=1, integer=True)
 
     def for_budget(self, max_iter):
         if self.every is not None:
@@ -76,8 +74,7 @@ class InvScaling(Schedule):
     power_t: float = 0.5
 
     def __post_init__(self):
-        if not self.power_t >= 0:
-            raise ValueError(f"InvScaling: power_t must be >= 0, got {self.power_t!r}.")
+        check_number(self, "power_t", self.power_t, low=0)
 
     def rate(self, lr0, t, epoch):
         return lr0 / t ** self.power_t
@@ -98,8 +95,8 @@ class Adaptive(Schedule):
     adaptive = True
 
     def __post_init__(self):
-        if not 0 < self.factor < 1:
-            raise ValueError(f"Adaptive: factor must be in (0, 1), got {self.factor!r}.")
+        check_number(self, "factor", self.factor, low=0, high=1, low_open=True, high_open=True)
+        check_number(self, "min_rate", self.min_rate, low=0)
 
     def rate(self, lr0, t, epoch):
         return lr0

@@ -7,6 +7,7 @@ from classifiers.optimizers import (
     OPTIMIZERS, SGD, AdaDelta, Adagrad, Adam, Momentum, Nadam, Nesterov, RMSProp,
     RandomSearch, get_optimizer)
 from classifiers.optimizers import AccumulatorState, AdaDeltaState, MomentsState, VelocityState
+from classifiers.schedules import Adaptive, InvScaling, StepDecay
 
 W = np.array([1.0, -2.0])
 G = np.array([0.5, -1.0])
@@ -181,10 +182,20 @@ def test_random_search_keeps_improving_candidates():
 
 
 @pytest.mark.parametrize("make,message", [
-    (lambda: Momentum(mu=1.5), r"Momentum: mu must be in \[0, 1\), got 1.5"),
-    (lambda: Adam(beta1=-0.1), r"Adam: beta1 must be in \[0, 1\)"),
-    (lambda: RMSProp(eps=0.0), "RMSProp: eps must be > 0, got 0.0"),
-    (lambda: RandomSearch(scale=-1), "RandomSearch: scale must be > 0"),
+    (lambda: Momentum(mu=1.5), r"Momentum: mu must be a finite number in \[0, 1\), got 1.5"),
+    (lambda: Momentum(mu="0.9"), r"Momentum: mu must be a finite number in \[0, 1\), got '0.9'"),
+    (lambda: Adam(beta1=-0.1), r"Adam: beta1 must be a finite number in \[0, 1\)"),
+    (lambda: Adam(beta2=None), r"Adam: beta2 must be a finite number in \[0, 1\), got None"),
+    (lambda: Adam(eps=float("inf")), r"Adam: eps must be a finite number in \(0, inf\)"),
+    (lambda: Adam(nesterov="yes"), "Adam: nesterov must be True or False, got 'yes'"),
+    (lambda: RMSProp(eps=0.0), r"RMSProp: eps must be a finite number in \(0, inf\), got 0.0"),
+    (lambda: RandomSearch(scale=-1), r"RandomSearch: scale must be a finite number in \(0, inf\)"),
+    (lambda: RandomSearch(seed="x"), r"RandomSearch: seed must be an integer in \[0, inf\)"),
+    (lambda: RandomSearch(local=1), "RandomSearch: local must be True or False"),
+    (lambda: StepDecay(factor="x"), r"StepDecay: factor must be a finite number in \(0, 1\]"),
+    (lambda: StepDecay(every=True), r"StepDecay: every must be an integer in \[1, inf\)"),
+    (lambda: InvScaling(power_t=None), r"InvScaling: power_t must be a finite number"),
+    (lambda: Adaptive(min_rate=-1), r"Adaptive: min_rate must be a finite number in \[0, inf\)"),
 ])
 def test_invalid_optimizer_settings(make, message):
     with pytest.raises(ValueError, match=message):
