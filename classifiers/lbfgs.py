@@ -57,6 +57,9 @@ class LBFGSResult(NamedTuple):
         Why it stopped: the gradient's max-norm fell to ``tol``; ``max_iter``
         iterations ran; or no step along the direction lowered ``f`` any more
         (usually the arithmetic's precision limit).
+    pairs : list of (s, y, rho)
+        The curvature memory at the end, oldest first, to warm-start a
+        related problem (see ``pairs`` of :func:`minimize`).
     """
 
     x: np.ndarray
@@ -65,6 +68,7 @@ class LBFGSResult(NamedTuple):
     n_iter: int
     n_fev: int
     status: str
+    pairs: list
 
 
 def _dot(a, b):
@@ -231,7 +235,7 @@ def line_search(phi, f0, d0, step, *, c1=1e-4, c2=0.9, max_evals=20, max_step=1e
 
 
 def minimize(fun, x0, *, m=10, max_iter=100, tol=1e-4, c1=1e-4, c2=0.9, max_ls=20,
-             callback=None):
+             callback=None, pairs=()):
     """Minimize a smooth function by L-BFGS.
 
     Parameters
@@ -252,6 +256,10 @@ def minimize(fun, x0, *, m=10, max_iter=100, tol=1e-4, c1=1e-4, c2=0.9, max_ls=2
         Function evaluations per line search at most.
     callback : callable ``(n_iter, x, f, grad) -> None``, optional
         Called after every iteration.
+    pairs : sequence of (s, y, rho), optional
+        Curvature pairs to start from, oldest first (e.g. the ``pairs`` of a
+        previous result, corrected for a change of the problem); pairs with
+        ``s . y <= 0`` are dropped.
 
     Returns
     -------
@@ -276,15 +284,16 @@ def minimize(fun, x0, *, m=10, max_iter=100, tol=1e-4, c1=1e-4, c2=0.9, max_ls=2
 
     f, g = evaluate(x)
     n_fev, n_iter = 1, 0
-    pairs = deque(maxlen=m)
     eps = float(np.finfo(x.dtype).eps)
+    pairs = deque(((s, y, 1.0 / _dot(s, y)) for s, y, _ in pairs
+                   if _dot(s, y) > eps * _dot(y, y)), maxlen=m)
 
     def converged(grad):
         return float(np.max(np.abs(grad))) <= tol
 
     while not converged(g):
         if n_iter >= max_iter:
-            return LBFGSResult(x, f, g, n_iter, n_fev, "max_iter")
+            return LBFGSResult(x, f, g, n_iter, n_fev, "max_iter", list(pairs))
         for restart in (False, True):
             if restart:
                 pairs.clear()
@@ -308,7 +317,7 @@ def minimize(fun, x0, *, m=10, max_iter=100, tol=1e-4, c1=1e-4, c2=0.9, max_ls=2
             if a is not None:
                 break
         else:
-            return LBFGSResult(x, f, g, n_iter, n_fev, "line_search")
+            return LBFGSResult(x, f, g, n_iter, n_fev, "line_search", list(pairs))
 
         x_new, g_new = payload
         s, y = x_new - x, g_new - g
@@ -323,5 +332,5 @@ def minimize(fun, x0, *, m=10, max_iter=100, tol=1e-4, c1=1e-4, c2=0.9, max_ls=2
         if not ok and decrease <= 10 * eps * max(1.0, abs(f)):
             # The step lowered f, but by no more than rounding: f is flat to the
             # arithmetic's precision along every direction tried.
-            return LBFGSResult(x, f, g, n_iter, n_fev, "line_search")
-    return LBFGSResult(x, f, g, n_iter, n_fev, "converged")
+            return LBFGSResult(x, f, g, n_iter, n_fev, "line_search", list(pairs))
+    return LBFGSResult(x, f, g, n_iter, n_fev, "converged", list(pairs))

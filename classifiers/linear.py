@@ -53,6 +53,13 @@ SMOOTH_LOSSES = ("softmax", "squared_hinge")
 SMOOTH_PENALTIES = ("l2", None)
 
 
+class LBFGSMemory(NamedTuple):
+    """What an lbfgs fit keeps for a warm start: the L2 strength and the curvature pairs."""
+
+    l2: float
+    pairs: list
+
+
 class _Solution(NamedTuple):
     """What a solver hands back to ``fit``."""
 
@@ -303,7 +310,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         P = self._initial_params(X, classes, warm=self.warm_start)
         solve = self._solve_full_batch if optimizer.full_batch else self._solve_minibatch
         solution = solve(P, X, y_idx, sw, optimizer)
-        self._store(solution.P, classes, solution.opt_state)
+        self._store(solution.P, classes, optimizer, solution.opt_state)
         self.n_iter_ = solution.n_iter
         self.t_ = solution.t
         self.loss_curve_ = solution.loss_curve
@@ -433,9 +440,24 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
                       f"{time.perf_counter() - tic:.2f} s")
 
         tol = optimizer.default_tol if self.tol is None else self.tol
+        l2 = self.alpha if self.penalty == "l2" else 0.0
+        pairs = ()
+        memory = self._previous_state(optimizer) if self.warm_start else None
+        if memory is not None and memory.pairs and memory.pairs[0][0].shape == P.shape:
+            # Only the penalty's curvature changed (alpha I on W, for a path over
+            # alpha): correct each y = g(x + s) - g(x) by (new - old alpha) s_W.
+            shift = P.dtype.type(l2 - memory.l2)
+            pairs = []
+            for step, change, _ in memory.pairs:
+                change = change.copy()
+                if self.fit_intercept:
+                    change[:, :-1] += shift * step[:, :-1]
+                else:
+                    change += shift * step
+                pairs.append((step, change, None))
         with np.errstate(over="ignore", invalid="ignore"):
             result = optimizer.minimize(fun, P, max_iter=max_iter, tol=tol,
-                                        callback=record)
+                                        callback=record, pairs=pairs)
         stuck_at_zero = result.n_iter == 0 and result.status == "line_search" and not np.any(P)
         if stuck_at_zero or not (np.isfinite(result.f) and np.isfinite(result.grad).all()):
             # From zero weights a short step along -gradient always lowers a
@@ -458,8 +480,8 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
                 f"after {result.n_iter} iterations. Use a larger tol, or float64 X.",
                 ConvergenceWarning)
         best_loss = min(loss_curve) if loss_curve else result.f
-        return _Solution(result.x, None, result.n_iter, result.n_iter, loss_curve, None,
-                         best_loss)
+        return _Solution(result.x, LBFGSMemory(l2, result.pairs), result.n_iter, result.n_iter,
+                         loss_curve, None, best_loss)
 
     @available_if(_has_stochastic_optimizer)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -499,8 +521,8 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         else:
             P = self._P                                  # _run_epoch works on a copy
             t, n_iter, loss_curve = self.t_, self.n_iter_, list(self.loss_curve_)
-        opt_state = getattr(self, "_opt_state", None)
-        if opt_state is None:                            # first call, or a fit by lbfgs
+        opt_state = self._previous_state(optimizer)
+        if opt_state is None:           # first call, or another optimizer than last time
             opt_state = self._init_optimizer_state(optimizer, P, rng)
         l1_state = None if first_call else copy.deepcopy(getattr(self, "_l1_state", None))
         P, opt_state, t, loss, l1_state = self._run_epoch(
@@ -509,7 +531,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
                 self._max_iter(optimizer, X.shape[0])),
             self._base_learning_rate(optimizer, X, sw),
             1.0, self._loss_ceiling(P, X, y_idx, sw, warm=False), l1_state)
-        self._store(P, classes, opt_state)
+        self._store(P, classes, optimizer, opt_state)
         self._l1_state = l1_state
         self.n_iter_ = n_iter + 1
         self.t_ = t
@@ -726,9 +748,16 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
             f"{DIVERGENCE_FACTOR:g} times its value at zero weights. {cause}. "
             f"The estimator {kept}.")
 
-    def _store(self, P, classes, opt_state):
+    def _previous_state(self, optimizer):
+        """The state the last fit left for ``optimizer``, or None if another made it."""
+        if getattr(self, "_optimizer", None) != optimizer:
+            return None
+        return self._opt_state
+
+    def _store(self, P, classes, optimizer, opt_state):
         """Set the fitted attributes from the parameter matrix ``P``."""
         self._P = P
+        self._optimizer = optimizer
         self._opt_state = opt_state
         self.classes_ = classes
         W, b = (P[:, :-1], P[:, -1]) if self.fit_intercept else (P, np.zeros(len(P), P.dtype))

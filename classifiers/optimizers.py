@@ -432,10 +432,11 @@ class LBFGS(Optimizer):
             raise ValueError(f"LBFGS: need 0 < c1 < c2 < 1, got c1={self.c1!r}, "
                              f"c2={self.c2!r}.")
 
-    def minimize(self, fun, x0, *, max_iter, tol, callback=None):
+    def minimize(self, fun, x0, *, max_iter, tol, callback=None, pairs=()):
         """Run :func:`classifiers.lbfgs.minimize` with these settings."""
         return lbfgs.minimize(fun, x0, m=int(self.m), max_iter=max_iter, tol=tol, c1=self.c1,
-                              c2=self.c2, max_ls=int(self.max_ls), callback=callback)
+                              c2=self.c2, max_ls=int(self.max_ls), callback=callback,
+                              pairs=pairs)
 
 
 OPTIMIZERS = {

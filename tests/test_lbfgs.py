@@ -240,6 +240,45 @@ def test_lbfgs_warm_start_reuses_the_solution_along_an_alpha_path():
     assert clf.n_iter_ == 0 and clf.loss_curve_ == []
 
 
+def test_minimize_warm_started_with_pairs_needs_fewer_iterations():
+    # In 6 dimensions the 10 remembered pairs of a finished run span the
+    # quadratic's curvature, so a restart from another point converges faster.
+    for seed in range(3):
+        A, b, fun = quadratic(seed=seed, n=6)
+        first = minimize(fun, np.zeros(6), tol=1e-10, max_iter=1000)
+        assert first.status == "converged" and len(first.pairs) == 10
+        x0 = first.x + np.random.default_rng(seed).standard_normal(6)
+        cold = minimize(fun, x0, tol=1e-8, max_iter=1000)
+        warm = minimize(fun, x0, tol=1e-8, max_iter=1000, pairs=first.pairs)
+        np.testing.assert_allclose(warm.x, np.linalg.solve(A, b), atol=1e-6)
+        assert warm.n_iter < cold.n_iter
+
+
+def test_minimize_drops_pairs_without_positive_curvature():
+    _, _, fun = quadratic()
+    bad = [(np.ones(30), -np.ones(30), None)]
+    result = minimize(fun, np.zeros(30), tol=1e-8, max_iter=1000, pairs=bad)
+    assert result.status == "converged"
+    assert all(float(s @ y) > 0 for s, y, _ in result.pairs)
+
+
+def test_lbfgs_warm_path_reuses_curvature_pairs(monkeypatch):
+    X, y = _multiclass(n=400)
+    alphas = [1e-1, 3e-2, 1e-2, 3e-3, 1e-3]
+
+    def path_iterations():
+        clf = SoftmaxClassifier(optimizer="lbfgs", warm_start=True, tol=1e-6, max_iter=1000)
+        iters = [clf.set_params(alpha=a).fit(X, y).n_iter_ for a in alphas]
+        return sum(iters[1:]), clf.coef_
+
+    with_pairs, coef = path_iterations()
+    # Only the previous solution, no curvature memory:
+    monkeypatch.setattr(SoftmaxClassifier, "_previous_state", lambda self, optimizer: None)
+    without_pairs, coef_without = path_iterations()
+    np.testing.assert_allclose(coef, coef_without, atol=1e-4)
+    assert with_pairs < without_pairs
+
+
 def test_lbfgs_verbose_prints_iterations(capsys):
     X, y = _multiclass()
     SoftmaxClassifier(optimizer="lbfgs", max_iter=2, tol=None, verbose=1).fit(X, y)
