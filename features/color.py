@@ -18,13 +18,27 @@ References
 .. [2] A. R. Smith, "Color gamut transform pairs", SIGGRAPH 1978 (HSV).
 """
 
-import numpy as np
+from numbers import Integral, Real
 
-from .base import ImageTransformer
+import numpy as np
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+
+from .base import CHUNKED_CONSTRAINTS, ImageTransformer, check_pair, check_settings
 from .images import check_images, chunks, run_chunks
 
 MODES = ("hue", "marginal", "joint")
 COLOR_SPACES = ("hsv", "rgb")
+#: The settings of :func:`color_histogram` and :class:`ColorHistogram`;
+#: ``bins`` and ``grid`` are checked in detail by :func:`check_color_settings`.
+COLOR_CONSTRAINTS = {
+    "mode": [StrOptions(set(MODES))],
+    "bins": [Interval(Integral, 1, None, closed="left"), tuple, list],
+    "color_space": [StrOptions(set(COLOR_SPACES))],
+    "grid": [tuple, list],
+    # finite and > 0: Interval refuses NaN and infinity
+    "power": [Interval(Real, 0, None, closed="neither")],
+    **CHUNKED_CONSTRAINTS,
+}
 
 
 def rgb_to_hsv_planar(rgb, hue_only=False):
@@ -127,36 +141,38 @@ def _bin_unit_interval(values, n_bins):
     return idx
 
 
-def histogram_bins(bins, mode):
+def histogram_bins(bins, mode, owner="color_histogram"):
     """``bins`` as a tuple of 3 ints (1 for 'hue'), validated."""
-    if isinstance(bins, (int, np.integer)):
-        bins = (int(bins),) * (1 if mode == "hue" else 3)
-    bins = tuple(bins)
-    if len(bins) != (1 if mode == "hue" else 3) or not all(
-            isinstance(b, (int, np.integer)) and b >= 1 for b in bins):
-        raise ValueError(f"bins must be an int >= 1 or, for mode={mode!r}, "
-                         f"{'one int' if mode == 'hue' else 'three ints'} >= 1; got {bins!r}.")
-    return bins
+    if isinstance(bins, (int, np.integer)) and not isinstance(bins, (bool, np.bool_)):
+        bins = (bins,) * (1 if mode == "hue" else 3)
+    n = 1 if mode == "hue" else 3
+    if (not isinstance(bins, (tuple, list)) or len(bins) != n or not all(
+            isinstance(b, (int, np.integer)) and not isinstance(b, (bool, np.bool_)) and b >= 1
+            for b in bins)):
+        raise InvalidParameterError(
+            f"The 'bins' parameter of {owner} must be an int >= 1 or, for mode={mode!r}, "
+            f"{'one int' if n == 1 else 'three ints'} >= 1. Got {bins!r} instead.")
+    return tuple(int(b) for b in bins)
 
 
-def check_color_params(mode, color_space, bins, grid, power, image_hw):
-    """Validate the settings; return (bins, grid) as tuples."""
-    if not (isinstance(power, (int, float, np.floating)) and power > 0):
-        raise ValueError(f"power must be a number > 0, got {power!r}.")
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}.")
-    if color_space not in COLOR_SPACES:
-        raise ValueError(f"color_space must be one of {COLOR_SPACES}, got {color_space!r}.")
-    if mode == "hue" and color_space != "hsv":
-        raise ValueError("mode='hue' needs color_space='hsv'.")
-    bins = histogram_bins(bins, mode)
-    grid = tuple(grid)
-    if len(grid) != 2 or not all(isinstance(g, (int, np.integer)) and g >= 1 for g in grid):
-        raise ValueError(f"grid must be a pair of ints >= 1, got {grid!r}.")
+def check_color_settings(settings, owner):
+    """Check colour-histogram settings (a dict of keywords); return (bins, grid) as tuples.
+
+    Raises an ``InvalidParameterError`` (a ValueError) naming the first invalid
+    setting, before any image is read.
+    """
+    check_settings(COLOR_CONSTRAINTS, settings, owner)
+    if settings["mode"] == "hue" and settings["color_space"] != "hsv":
+        raise InvalidParameterError(f"{owner}: mode='hue' needs color_space='hsv'.")
+    return (histogram_bins(settings["bins"], settings["mode"], owner),
+            check_pair(settings["grid"], "grid", owner))
+
+
+def check_color_size(grid, image_hw):
+    """Raise a ValueError if the grid has more cells than the images have pixels."""
     if grid[0] > image_hw[0] or grid[1] > image_hw[1]:
         raise ValueError(f"grid={grid} has more cells than the {image_hw[0]}x{image_hw[1]} "
                          "images have pixels.")
-    return bins, grid
 
 
 def n_color_features(mode, bins, grid):
@@ -188,12 +204,20 @@ def color_histogram(images, mode="hue", bins=10, color_space="hsv", grid=(1, 1),
         far better: on CIFAR-10 it adds 1.5 points to HOG + joint HSV.
     image_shape : tuple, default=None
         ``(H, W, 3)`` for flattened input.
-    dtype : numpy float type, default=np.float32
-    chunk_size : int, default=64
+    dtype : {np.float32, np.float64}, default=np.float32
+    chunk_size : int >= 1, default=64
         Images processed at once (small chunks keep the float64 temporaries
         in cache).
-    n_jobs : int, default=1
-        Threads working on chunks at once (NumPy releases the GIL).
+    n_jobs : int or None, default=1
+        Threads working on chunks at once (NumPy releases the GIL); -1 for
+        every core, as in joblib.
+
+    Raises
+    ------
+    ValueError
+        An ``InvalidParameterError`` naming the first invalid setting, checked
+        before any pixel is read; a ``ValueError`` for images that break the
+        input convention or a grid finer than the images.
 
     Notes
     -----
@@ -225,8 +249,12 @@ def color_histogram(images, mode="hue", bins=10, color_space="hsv", grid=(1, 1),
     >>> color_histogram(red)[0]            # hue 0: all in the first of 10 bins
     array([1., 0., 0., 0., 0., 0., 0., 0., 0., 0.], dtype=float32)
     """
+    bins, grid = check_color_settings(
+        dict(mode=mode, bins=bins, color_space=color_space, grid=grid, power=power,
+             image_shape=image_shape, dtype=dtype, chunk_size=chunk_size, n_jobs=n_jobs),
+        "color_histogram")
     images = check_images(images, image_shape, channels=(3,), owner="color_histogram")
-    bins, grid = check_color_params(mode, color_space, bins, grid, power, images.shape[1:3])
+    check_color_size(grid, images.shape[1:3])
     return _color_histogram_checked(images, mode, bins, color_space, grid, power,
                                     np.dtype(dtype).type, chunk_size, n_jobs)
 
@@ -299,10 +327,14 @@ class ColorHistogram(ImageTransformer):
         linear classifiers.
     image_shape : tuple or None, default=None
         ``(H, W, 3)`` when ``X`` holds flattened images.
-    dtype : numpy float type, default=np.float32
-    chunk_size : int, default=64
-    n_jobs : int, default=1
+    dtype : {np.float32, np.float64}, default=np.float32
+    chunk_size : int >= 1, default=64
+    n_jobs : int or None, default=1
         Threads working on chunks at once.
+
+    Every setting is checked by ``fit`` and again by ``transform``, before
+    any pixel is read: an invalid one raises scikit-learn's
+    ``InvalidParameterError``.
 
     Attributes
     ----------
@@ -320,6 +352,7 @@ class ColorHistogram(ImageTransformer):
     """
 
     _channels = (3,)
+    _parameter_constraints = COLOR_CONSTRAINTS
 
     def __init__(self, mode="hue", bins=10, color_space="hsv", grid=(1, 1), power=1.0,
                  image_shape=None, dtype=np.float32, chunk_size=64, n_jobs=1):
@@ -333,9 +366,13 @@ class ColorHistogram(ImageTransformer):
         self.chunk_size = chunk_size
         self.n_jobs = n_jobs
 
+    def _check_settings(self):
+        check_color_settings(self.get_params(deep=False), type(self).__name__)
+
     def _check_params(self, image_shape):
-        return check_color_params(self.mode, self.color_space, self.bins, self.grid,
-                                  self.power, image_shape[:2])
+        bins, grid = check_color_settings(self.get_params(deep=False), type(self).__name__)
+        check_color_size(grid, image_shape[:2])
+        return bins, grid
 
     def _transform(self, images):
         bins, grid = self._check_params(images.shape[1:])

@@ -22,12 +22,27 @@ References
 .. [2] scikit-image, ``skimage.feature.hog``.
 """
 
-import numpy as np
+from numbers import Integral
 
-from .base import ImageTransformer
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from .base import CHUNKED_CONSTRAINTS, ImageTransformer, check_pair, check_settings
 from .images import check_images, chunks, run_chunks, to_float
 
 BLOCK_NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")
+COLOR_MODES = ("max_gradient", "grayscale")
+#: The settings of :func:`hog` and :class:`HOG`; pairs are checked in detail
+#: by :func:`check_hog_settings`.
+HOG_CONSTRAINTS = {
+    "orientations": [Interval(Integral, 1, None, closed="left")],
+    "pixels_per_cell": [tuple, list],
+    "cells_per_block": [tuple, list],
+    "block_norm": [StrOptions(set(BLOCK_NORMS)), None],
+    "transform_sqrt": ["boolean"],
+    "color_mode": [StrOptions(set(COLOR_MODES))],
+    **CHUNKED_CONSTRAINTS,
+}
 _EPS = 1e-5                         # scikit-image's block-normalisation eps
 # ITU-R 601-2 luma weights of skimage.color.rgb2gray
 _GRAY = (0.2125, 0.7154, 0.0721)
@@ -178,30 +193,27 @@ def hog_output_shape(image_hw, orientations=9, pixels_per_cell=(8, 8),
             cells_per_block[0], cells_per_block[1], orientations)
 
 
-def check_hog_params(image_hw, orientations, pixels_per_cell, cells_per_block, block_norm,
-                     color_mode):
-    """Raise a ValueError naming the first invalid HOG setting."""
-    if not (isinstance(orientations, (int, np.integer)) and orientations >= 1):
-        raise ValueError(f"orientations must be an int >= 1, got {orientations!r}.")
-    for name, pair in (("pixels_per_cell", pixels_per_cell),
-                       ("cells_per_block", cells_per_block)):
-        if (len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v >= 1
-                                      for v in pair)):
-            raise ValueError(f"{name} must be a pair of ints >= 1, got {pair!r}.")
-    if block_norm is not None and block_norm not in BLOCK_NORMS:
-        raise ValueError(f"block_norm must be one of {BLOCK_NORMS} or None, got {block_norm!r}.")
-    if color_mode not in ("max_gradient", "grayscale"):
-        raise ValueError(
-            f"color_mode must be 'max_gradient' or 'grayscale', got {color_mode!r}.")
-    shape = hog_output_shape(image_hw, orientations, pixels_per_cell, cells_per_block,
-                             block_norm)
+def check_hog_settings(settings, owner):
+    """Check HOG settings (a dict of :func:`hog`'s keywords); return (cell, block) as tuples.
+
+    Raises an ``InvalidParameterError`` (a ValueError) naming the first invalid
+    setting, before any image is read.
+    """
+    check_settings(HOG_CONSTRAINTS, settings, owner)
+    return (check_pair(settings["pixels_per_cell"], "pixels_per_cell", owner),
+            check_pair(settings["cells_per_block"], "cells_per_block", owner))
+
+
+def check_hog_size(image_hw, orientations, cell, block, block_norm):
+    """Raise a ValueError unless images of ``image_hw`` hold one block; return the shape."""
+    shape = hog_output_shape(image_hw, orientations, cell, block, block_norm)
     if min(shape) < 1:
-        need = (pixels_per_cell[0] * (1 if block_norm is None else cells_per_block[0]),
-                pixels_per_cell[1] * (1 if block_norm is None else cells_per_block[1]))
+        need = (cell[0] * (1 if block_norm is None else block[0]),
+                cell[1] * (1 if block_norm is None else block[1]))
         raise ValueError(
             f"Images of {image_hw[0]}x{image_hw[1]} pixels are too small for "
-            f"pixels_per_cell={tuple(pixels_per_cell)} and cells_per_block="
-            f"{tuple(cells_per_block)}: they need at least {need[0]} rows and {need[1]} columns.")
+            f"pixels_per_cell={tuple(cell)} and cells_per_block="
+            f"{tuple(block)}: they need at least {need[0]} rows and {need[1]} columns.")
     return shape
 
 
@@ -230,14 +242,22 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
         (``skimage.color.rgb2gray`` weights).  Grayscale images ignore it.
     image_shape : tuple, default=None
         ``(H, W[, C])`` for flattened input.
-    dtype : numpy float type, default=np.float32
-        Computation and output type.
-    chunk_size : int, default=128
+    dtype : {np.float32, np.float64}, default=np.float32
+        Computation and output type (a name or an ``np.dtype`` works too).
+    chunk_size : int >= 1, default=128
         Images processed at once; bounds the temporary memory to a few
         arrays of ``chunk_size * H * W`` values per thread.
-    n_jobs : int, default=1
+    n_jobs : int or None, default=1
         Threads working on chunks at once (NumPy releases the GIL); -1 for
-        every core.
+        every core, -2 for all but one, as in joblib; None means 1.
+
+    Raises
+    ------
+    ValueError
+        An ``InvalidParameterError`` naming the first invalid setting, checked
+        before any pixel is read; a ``ValueError`` for images that break the
+        input convention (:func:`features.images.check_images`) or are too
+        small for one block.
 
     Returns
     -------
@@ -272,12 +292,15 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
     >>> hog(images).shape          # 3*3 blocks of 2*2 cells of 9 bins
     (5, 324)
     """
+    cell, block = check_hog_settings(
+        dict(orientations=orientations, pixels_per_cell=pixels_per_cell,
+             cells_per_block=cells_per_block, block_norm=block_norm,
+             transform_sqrt=transform_sqrt, color_mode=color_mode, image_shape=image_shape,
+             dtype=dtype, chunk_size=chunk_size, n_jobs=n_jobs), "hog")
     images = check_images(images, image_shape, owner="hog")
-    check_hog_params(images.shape[1:3], orientations, pixels_per_cell, cells_per_block,
-                     block_norm, color_mode)
-    return _hog_checked(images, orientations, tuple(pixels_per_cell),
-                        tuple(cells_per_block), block_norm, transform_sqrt, color_mode,
-                        np.dtype(dtype).type, chunk_size, n_jobs)
+    check_hog_size(images.shape[1:3], orientations, cell, block, block_norm)
+    return _hog_checked(images, orientations, cell, block, block_norm, transform_sqrt,
+                        color_mode, np.dtype(dtype).type, chunk_size, n_jobs)
 
 
 def _hog_checked(images, orientations, cell, block, block_norm, transform_sqrt, color_mode,
@@ -327,7 +350,7 @@ def hog_image(images, orientations=9, pixels_per_cell=(8, 8), transform_sqrt=Fal
     images : array-like of shape (H, W), (H, W, 3), (n, H, W) or (n, H, W, 3)
         One image or a batch, uint8 in 0..255 or float in 0..1.
     orientations, pixels_per_cell, transform_sqrt, color_mode
-        As for :func:`hog`.
+        As for :func:`hog`, and checked the same way.
 
     Returns
     -------
@@ -341,15 +364,19 @@ def hog_image(images, orientations=9, pixels_per_cell=(8, 8), transform_sqrt=Fal
     >>> hog_image(image).shape
     (16, 16)
     """
+    settings = dict(orientations=orientations, pixels_per_cell=pixels_per_cell,
+                    transform_sqrt=transform_sqrt, color_mode=color_mode)
+    check_settings(HOG_CONSTRAINTS, settings, "hog_image")
+    cell = check_pair(pixels_per_cell, "pixels_per_cell", "hog_image")
     x = np.asarray(images)
     single = x.ndim == 2 or (x.ndim == 3 and x.shape[-1] == 3)
     if single:
         x = x[None]
-    cells = hog(x, orientations, pixels_per_cell, block_norm=None,
+    cells = hog(x, orientations, cell, block_norm=None,
                 transform_sqrt=transform_sqrt, color_mode=color_mode)
-    n_rows = x.shape[1] // pixels_per_cell[0]
+    n_rows = x.shape[1] // cell[0]
     cells = cells.reshape(len(x), n_rows, -1, orientations)
-    templates = _orientation_templates(orientations, tuple(pixels_per_cell))
+    templates = _orientation_templates(orientations, cell)
     pictures = np.einsum("nrco,oij->nricj", cells, templates)
     n, r, i, c, j = pictures.shape
     pictures = pictures.reshape(n, r * i, c * j)
@@ -388,11 +415,15 @@ class HOG(ImageTransformer):
     color_mode : {'max_gradient', 'grayscale'}, default='max_gradient'
     image_shape : tuple or None, default=None
         ``(H, W[, C])`` when ``X`` holds flattened images.
-    dtype : numpy float type, default=np.float32
-    chunk_size : int, default=128
+    dtype : {np.float32, np.float64}, default=np.float32
+    chunk_size : int >= 1, default=128
         Images per vectorized step (bounds the temporary memory).
-    n_jobs : int, default=1
+    n_jobs : int or None, default=1
         Threads working on chunks at once; -1 for every core.
+
+    Every setting is checked against ``_parameter_constraints`` (and pairs
+    in detail) by ``fit`` and again by ``transform``, before any pixel is
+    read: an invalid one raises scikit-learn's ``InvalidParameterError``.
 
     Attributes
     ----------
@@ -412,6 +443,8 @@ class HOG(ImageTransformer):
     'hog_r0_c0_o3'
     """
 
+    _parameter_constraints = HOG_CONSTRAINTS
+
     def __init__(self, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
                  block_norm="L2-Hys", transform_sqrt=False, color_mode="max_gradient",
                  image_shape=None, dtype=np.float32, chunk_size=128, n_jobs=1):
@@ -426,9 +459,12 @@ class HOG(ImageTransformer):
         self.chunk_size = chunk_size
         self.n_jobs = n_jobs
 
+    def _check_settings(self):
+        check_hog_settings(self.get_params(deep=False), type(self).__name__)
+
     def _check_params(self, image_shape):
-        check_hog_params(image_shape[:2], self.orientations, self.pixels_per_cell,
-                         self.cells_per_block, self.block_norm, self.color_mode)
+        check_hog_size(image_shape[:2], self.orientations, tuple(self.pixels_per_cell),
+                       tuple(self.cells_per_block), self.block_norm)
 
     def _transform(self, images):
         return _hog_checked(images, self.orientations, tuple(self.pixels_per_cell),

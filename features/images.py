@@ -14,6 +14,22 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 
+def check_image_shape(image_shape, owner="images"):
+    """``image_shape`` as a tuple ``(H, W)`` or ``(H, W, C)`` of positive ints, or None.
+
+    Raises a ValueError for anything else (floats such as 32.5, bools, strings,
+    other lengths), so a flattened batch is never reshaped with a truncated size.
+    """
+    if image_shape is None:
+        return None
+    if (not isinstance(image_shape, (tuple, list)) or len(image_shape) not in (2, 3)
+            or not all(isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_))
+                       and s >= 1 for s in image_shape)):
+        raise ValueError(f"{owner}: image_shape must be a tuple (H, W) or (H, W, C) of "
+                         f"positive ints, got {image_shape!r}.")
+    return tuple(int(s) for s in image_shape)
+
+
 def check_images(X, image_shape=None, *, channels=(1, 3), owner="images"):
     """Validate a batch of images and return it as ``(n, H, W)`` or ``(n, H, W, C)``.
 
@@ -40,18 +56,40 @@ def check_images(X, image_shape=None, *, channels=(1, 3), owner="images"):
         dimensions, a flattened length that does not match ``image_shape``, an
         unsupported channel count, an empty batch, complex or non-numeric
         data, NaN or infinity, or values outside 0..255 (integers) or 0..1
-        (floats).
+        (floats).  A 3-D array whose last axis has 3 or 4 entries and is
+        shorter than the one before it, such as ``(32, 32, 3)``, is refused
+        as a single image (pass ``X[None]``) unless ``image_shape=(H, W)``
+        says it is a batch of narrow grayscale images.
     TypeError
         For sparse matrices.
+
+    Notes
+    -----
+    The single-image rule: ``(H, W, 3)`` and ``(n, H, W)`` are the same kind
+    of array, and reading a colour image as ``H`` grayscale images of
+    ``W x 3`` pixels silently gives wrong features (``RawPixels`` would return
+    ``(32, 96)``).  Grayscale images 3 or 4 pixels wide and taller than wide
+    are rare enough that refusing them without ``image_shape`` costs little.
     """
     expected = ("expected images of shape (n, H, W) or (n, H, W, C), uint8 in 0..255 or "
                 "float in 0..1, or flattened (n, H*W*C) with image_shape=(H, W[, C])")
+    # The settings first: they are cheap to check and the pixels are not.
+    image_shape = check_image_shape(image_shape, owner)
     if hasattr(X, "toarray") or hasattr(X, "tocsr"):
         raise TypeError(f"{owner}: sparse input is not supported; images must be dense "
                         f"arrays ({expected}).")
     if hasattr(X, "to_numpy"):          # a pandas DataFrame of flattened pixels
         X = X.to_numpy()
-    X = np.asarray(X)
+    given = X
+    try:
+        X = np.asarray(X)
+    except ValueError as exc:           # a ragged list: images of several sizes
+        raise ValueError(f"{owner}: cannot stack the images into one array ({exc}); a batch "
+                         "holds images of one size (load_image_folder(image_size=(H, W)) "
+                         "resizes them).") from None
+    if X.ndim == 0:                     # None, a number, a generator, ...
+        raise ValueError(f"{owner}: {expected}; got {type(given).__name__} "
+                         f"{str(given)[:40]}.")
     if X.dtype == object:               # e.g. nested lists of Python numbers
         try:
             X = X.astype(np.float64)
@@ -74,16 +112,12 @@ def check_images(X, image_shape=None, *, channels=(1, 3), owner="images"):
     if lo < 0:
         raise ValueError(f"{owner}: Negative values in data (minimum {lo:g}); images must "
                          "be uint8 in 0..255 or float in 0..1.")
-    if image_shape is not None:
-        image_shape = tuple(int(s) for s in image_shape)
-        if len(image_shape) not in (2, 3) or min(image_shape) < 1:
-            raise ValueError(f"{owner}: image_shape must be (H, W) or (H, W, C) with "
-                             f"positive sizes, got {image_shape}.")
     if X.ndim == 2:
         if image_shape is None:
             raise ValueError(
                 f"{owner}: got a 2-D array of shape {X.shape}, which is flattened images "
-                f"only together with image_shape=(H, W[, C]); {expected}.")
+                f"only together with image_shape=(H, W[, C]); {expected}.  For a single "
+                "grayscale image pass X[None].")
         if X.shape[1] != np.prod(image_shape):
             raise ValueError(
                 f"{owner}: image_shape={image_shape} means {int(np.prod(image_shape))} values "
@@ -94,23 +128,37 @@ def check_images(X, image_shape=None, *, channels=(1, 3), owner="images"):
                 X.ndim == 3 and image_shape == X.shape[1:] + (1,)):
             raise ValueError(f"{owner}: got images of shape {X.shape[1:]} but "
                              f"image_shape={image_shape}.")
+        if (X.ndim == 3 and image_shape is None and X.shape[2] in (3, 4)
+                and X.shape[1] > X.shape[2]):
+            raise ValueError(
+                f"{owner}: got an array of shape {X.shape}, which looks like one colour "
+                f"image (H, W, C) rather than a batch; pass X[None] for a batch of one "
+                f"image.  If it really is {X.shape[0]} grayscale images of "
+                f"{X.shape[1]}x{X.shape[2]} pixels, pass image_shape={X.shape[1:]}.")
     else:
         raise ValueError(f"{owner}: {expected}; got an array of shape {X.shape}.")
-    if X.ndim == 4:
-        if X.shape[3] not in channels:
-            raise ValueError(f"{owner}: images have {X.shape[3]} channels (shape {X.shape}); "
-                             f"expected {' or '.join(map(str, channels))}.")
-        if X.shape[3] == 1:
-            X = X[..., 0]
-    elif 1 not in channels:
+    if X.ndim == 4 and X.shape[3] not in channels:
+        hint = ""
+        if X.shape[1] in channels and X.shape[1] != 1:
+            hint = ("; channels-first images? pass np.moveaxis(X, 1, -1) for "
+                    "channels-last (n, H, W, C)")
+        elif X.shape[3] == 4 and 3 in channels:
+            hint = "; RGBA? drop the alpha channel with X[..., :3]"
+        raise ValueError(f"{owner}: images have {X.shape[3]} channels (shape {X.shape}); "
+                         f"expected {' or '.join(map(str, channels))}{hint}.")
+    if X.ndim == 3 and 1 not in channels:
         raise ValueError(f"{owner}: got grayscale images of shape {X.shape}; expected "
                          f"(n, H, W, {channels[0]}) colour images.")
     if floating and hi > 1:
+        # .9g: a value a rounding above 1 must not print as "1"
         raise ValueError(
-            f"{owner}: float images must be in 0..1, got values up to {hi:g}; "
+            f"{owner}: float images must be in 0..1, got values up to {hi:.9g}; "
             "divide by 255 or pass uint8.")
     if not floating and hi > 255:
-        raise ValueError(f"{owner}: integer images must be in 0..255, got values up to {hi}.")
+        raise ValueError(f"{owner}: integer images must be in 0..255, got values up to {hi}"
+                         f"{'; for 16-bit images pass X >> 8' if hi <= 65535 else ''}.")
+    if X.ndim == 4 and X.shape[3] == 1:
+        X = X[..., 0]
     return X
 
 
@@ -134,7 +182,28 @@ def to_float(images, dtype=np.float32, scale=1):
 
 def chunks(n, size):
     """Slices that cover ``range(n)`` in pieces of at most ``size``."""
+    # A guard, not a validation: a size below 1 would give no chunk at all
+    # and leave an output array uninitialised.
+    if not (isinstance(size, (int, np.integer)) and size >= 1):
+        raise ValueError(f"chunk_size must be an int >= 1, got {size!r}.")
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+def resolve_n_jobs(n_jobs):
+    """The number of threads ``n_jobs`` asks for, as joblib reads it.
+
+    None and 1 mean one thread; -1 every core, -2 all but one, and so on;
+    0, bools and non-integers raise a ValueError.
+    """
+    if n_jobs is None:
+        return 1
+    if (not isinstance(n_jobs, (int, np.integer)) or isinstance(n_jobs, (bool, np.bool_))
+            or n_jobs == 0):
+        raise ValueError(f"n_jobs must be a positive int, -1 (every core), -2 (all but "
+                         f"one), ... or None, got {n_jobs!r}.")
+    if n_jobs < 0:
+        return max(1, (os.cpu_count() or 1) + 1 + int(n_jobs))
+    return int(n_jobs)
 
 
 def run_chunks(work, parts, n_jobs=1):
@@ -142,16 +211,14 @@ def run_chunks(work, parts, n_jobs=1):
 
     NumPy releases the GIL inside its loops, so chunks on two threads use two
     cores.  ``work`` writes its own rows of a preallocated output, so the
-    threads share nothing else.  ``n_jobs=-1`` uses every core.
+    threads share nothing else.  ``n_jobs`` is read as joblib reads it
+    (:func:`resolve_n_jobs`): -1 uses every core.
     """
-    if n_jobs == -1:
-        n_jobs = os.cpu_count() or 1
-    if not (isinstance(n_jobs, (int, np.integer)) and n_jobs >= 1):
-        raise ValueError(f"n_jobs must be a positive int or -1, got {n_jobs!r}.")
+    n_jobs = resolve_n_jobs(n_jobs)
     if n_jobs == 1 or len(parts) == 1:
         for part in parts:
             work(part)
         return
-    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+    with ThreadPoolExecutor(max_workers=min(n_jobs, len(parts))) as pool:
         for _ in pool.map(work, parts):      # re-raises the first error
             pass

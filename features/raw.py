@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .base import ImageTransformer
+from .base import FloatDtype, ImageTransformer
 from .images import chunks, to_float
 
 
@@ -11,13 +11,17 @@ class RawPixels(ImageTransformer):
 
     uint8 images are divided by 255, float images are kept as they are; the
     output is ``(n, H * W * C)`` in ``dtype``, row-major with the channel
-    last, like ``images.reshape(n, -1)``.
+    last, like ``images.reshape(n, -1)``.  A single colour image ``(H, W, 3)``
+    is refused with a hint to pass ``image[None]``, rather than read as ``H``
+    grayscale images ``W x 3`` pixels in size (see
+    :func:`features.images.check_images`).
 
     Parameters
     ----------
     image_shape : tuple or None, default=None
         ``(H, W[, C])`` when ``X`` holds flattened images.
-    dtype : numpy float type, default=np.float32
+    dtype : {np.float32, np.float64}, default=np.float32
+        Output type; checked at ``fit`` (scikit-learn's ``InvalidParameterError``).
 
     Attributes
     ----------
@@ -31,6 +35,8 @@ class RawPixels(ImageTransformer):
     >>> RawPixels().fit_transform(np.full((2, 2, 2, 3), 255, np.uint8))[0, :3]
     array([1., 1., 1.], dtype=float32)
     """
+
+    _parameter_constraints = {"image_shape": [tuple, list, None], "dtype": [FloatDtype()]}
 
     def __init__(self, image_shape=None, dtype=np.float32):
         self.image_shape = image_shape

@@ -221,10 +221,12 @@ def test_colour_transformer_needs_colour_and_sparse_is_refused():
 
 
 @pytest.mark.parametrize("make,message", [
-    (lambda: HOG(block_norm="L3"), "block_norm must be one of"),
-    (lambda: HOG(pixels_per_cell=(0, 8)), "pixels_per_cell must be a pair of ints >= 1"),
-    (lambda: HOG(orientations=0), "orientations must be an int >= 1"),
-    (lambda: HOG(color_mode="red"), "color_mode must be 'max_gradient' or 'grayscale'"),
+    (lambda: HOG(block_norm="L3"), r"'block_norm' parameter of HOG must be a str among .*'L3'"),
+    (lambda: HOG(pixels_per_cell=(0, 8)),
+     r"'pixels_per_cell' parameter of HOG must be a pair of ints >= 1"),
+    (lambda: HOG(orientations=0), r"'orientations' parameter of HOG must be an int in the "
+                                  r"range \[1, inf\). Got 0"),
+    (lambda: HOG(color_mode="red"), r"'color_mode' parameter of HOG must be a str among"),
     (lambda: HOG(pixels_per_cell=(16, 16)), r"too small .* at least 32 rows and 32 columns"),
     (lambda: ColorHistogram(mode="hue", color_space="rgb"), "mode='hue' needs color_space='hsv'"),
     (lambda: ColorHistogram(mode="joint", bins=(4, 4)), "three ints"),
@@ -340,7 +342,8 @@ def test_power_maps_histograms_and_is_validated():
     plain = color_histogram(RANDOM_COLOR, mode="joint", bins=4)
     np.testing.assert_allclose(color_histogram(RANDOM_COLOR, mode="joint", bins=4, power=0.5),
                                np.sqrt(plain), rtol=1e-6)
-    with pytest.raises(ValueError, match="power must be a number > 0"):
+    with pytest.raises(ValueError, match=r"'power' parameter of ColorHistogram must be a "
+                                         r"float in the range \(0.0, inf\)"):
         ColorHistogram(power=0).fit(RANDOM_COLOR)
 
 
@@ -351,5 +354,5 @@ def test_threads_give_the_same_features(n_jobs):
     np.testing.assert_array_equal(
         color_histogram(RANDOM_COLOR, mode="marginal", chunk_size=2, n_jobs=n_jobs),
         color_histogram(RANDOM_COLOR, mode="marginal"))
-    with pytest.raises(ValueError, match="n_jobs must be a positive int or -1"):
+    with pytest.raises(ValueError, match=r"'n_jobs' parameter of hog must be an int"):
         hog(RANDOM_COLOR, n_jobs=0)
