@@ -7,10 +7,12 @@ once.  Each is a thin wrapper over a plain function that can be called
 directly: :func:`hog`, :func:`color_histogram`.
 """
 
+from .bovw import BagOfVisualWords
 from .color import ColorHistogram, color_histogram
 from .hog import HOG, hog, hog_image
 from .io import fetch_cifar10, load_cifar10, load_image_folder
 from .raw import RawPixels
 
-__all__ = ["HOG", "ColorHistogram", "RawPixels", "hog", "hog_image", "color_histogram",
+__all__ = ["BagOfVisualWords",
+           "HOG", "ColorHistogram", "RawPixels", "hog", "hog_image", "color_histogram",
            "load_image_folder", "load_cifar10", "fetch_cifar10"]

@@ -1,0 +1,324 @@
+"""Bag of visual words: Coates, Lee & Ng's single-layer k-means features.
+
+``fit`` samples random patches, normalises their brightness and contrast,
+fits a ZCA whitening and clusters the whitened patches with scikit-learn's
+k-means: the centroids are the visual words.  ``transform`` encodes every
+patch of every image against the words and sums the codes over spatial
+regions (:func:`features.encoding.encode_images`).
+
+References
+----------
+.. [1] A. Coates, H. Lee and A. Y. Ng, "An Analysis of Single-Layer Networks in
+   Unsupervised Feature Learning", AISTATS 2011.
+.. [2] A. Coates and A. Y. Ng, "The Importance of Encoding Versus Training with
+   Sparse Coding and Vector Quantization", ICML 2011.
+.. [3] S. Lazebnik, C. Schmid and J. Ponce, "Beyond Bags of Features", CVPR 2006.
+"""
+
+import time
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from .base import ImageTransformer
+from .encoding import ENCODINGS, encode_images
+from .patches import fit_zca, normalize_patches, patch_grid, sample_patches, tile_patches
+
+POOLINGS = {"quadrants": (2,), "global": (1,)}
+
+
+class BagOfVisualWords(ImageTransformer):
+    """Single-layer k-means features (Coates, Lee & Ng 2011) as a transformer.
+
+    Parameters
+    ----------
+    n_words : int, default=1600
+        Dictionary size (k-means centroids).  Features are ``n_words`` per
+        pooling region: 6400 with the default quadrants.
+    patch_size : int, default=6
+        Side of the square patches, in pixels.
+    stride : int, default=1
+        Step between the patches encoded by ``transform`` (the dictionary is
+        learnt from patches at any position).
+    n_patches : int, default=400_000
+        Random patches sampled by ``fit`` for the whitening and k-means (all
+        of them if the images hold fewer).
+    normalize_patches : bool, default=True
+        Subtract each patch's mean and divide by ``sqrt(var + normalize_eps)``.
+    normalize_eps : float, default=10.0
+        In squared 0..255 units (the paper's 10).
+    whiten : bool, default=True
+        ZCA-whiten patches (:func:`features.patches.fit_zca`).
+    whiten_eps : float, default=0.1
+        Added to the covariance's eigenvalues (the paper's 0.1).
+    encoding : {'triangle', 'hard', 'soft_threshold'}, default='triangle'
+        ``'triangle'``: ``max(0, mean(z) - z_k)`` of the distances ``z_k`` to
+        the words; ``'hard'``: 1 for the nearest word, 0 elsewhere (word
+        counts); ``'soft_threshold'``: ``max(0, d_k . x - threshold)`` with the
+        words ``d_k`` scaled to unit norm [2]_.
+    threshold : float, default=0.25
+        Of ``'soft_threshold'`` (the value of [2]_).
+    pooling : {'quadrants', 'global'} or tuple of int, default='quadrants'
+        Codes are summed over the four quadrants of the patch grid, the whole
+        grid, or the cells of each level of a spatial pyramid [3]_, e.g.
+        ``(1, 2, 4)`` for 1 + 4 + 16 regions.
+    kmeans : {'lloyd', 'minibatch'}, default='lloyd'
+        scikit-learn's ``KMeans`` (Lloyd) or ``MiniBatchKMeans``.
+    kmeans_max_iter : int, default=30
+        Iterations of Lloyd's algorithm, or epochs of mini-batch k-means.
+    image_shape : tuple or None, default=None
+        ``(H, W[, C])`` when ``X`` holds flattened images.
+    chunk_size : int, default=32
+        Images a worker encodes at a time; with 1600 words and 32 x 32 x 3
+        images, about 330 KiB of patches per image plus a 6 MiB block of
+        products per worker.
+    n_jobs : int, default=-1
+        Worker threads of ``transform`` (-1: every core, as BLAS would use
+        anyway); with more than one, BLAS runs one thread in each.
+    random_state : int, RandomState or None, default=None
+        Seeds the patch sampling and k-means.
+    verbose : int, default=0
+        1 prints the stages of ``fit``; 2 also k-means' iterations.
+
+    Attributes
+    ----------
+    dictionary_ : ndarray of shape (n_words, patch_size * patch_size * C), float32
+        The words, in whitened patch space, ``(row, column, channel)`` order.
+    patch_mean_ : ndarray of shape (d,) or None
+        Mean of the normalised training patches (None without whitening).
+    whitening_ : ndarray of shape (d, d) or None
+        Symmetric ZCA matrix: whitened patches are ``(x - patch_mean_) @ whitening_``.
+    coloring_ : ndarray of shape (d, d) or None
+        Its inverse, to show the words as patches (:meth:`dictionary_image`).
+    patch_shape_ : tuple
+        ``(patch_size, patch_size[, C])``.
+    n_patches_ : int
+        Patches the dictionary was learnt from.
+    inertia_ : float
+        k-means' sum of squared distances of those patches to their word.
+    n_iter_ : int
+        k-means iterations run.
+    levels_ : tuple of int
+        Pooling grid of each level.
+    image_shape_ : tuple
+        Shape of one image seen in ``fit``.
+    n_features_in_ : int
+        Values per image seen in ``fit``.
+
+    Notes
+    -----
+    ``transform`` accepts images of another height and width than ``fit``
+    (the pooling regions are fractions of the patch grid), as long as they
+    have the same channels and at least one patch position per pooling cell.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from features import BagOfVisualWords
+    >>> images = np.random.default_rng(0).integers(0, 256, (20, 16, 16, 3), dtype=np.uint8)
+    >>> bovw = BagOfVisualWords(n_words=10, n_patches=2000, random_state=0).fit(images)
+    >>> bovw.transform(images).shape                  # 10 words x 4 quadrants
+    (20, 40)
+    >>> bovw.get_feature_names_out()[11]
+    'bovw_g2_r0_c1_w1'
+    >>> bovw.dictionary_image().shape          # 3 rows of 4 words, 6 x 6 pixels each
+    (22, 29, 3)
+    """
+
+    _parameter_constraints = {
+        "n_words": [Interval(Integral, 1, None, closed="left")],
+        "patch_size": [Interval(Integral, 1, None, closed="left")],
+        "stride": [Interval(Integral, 1, None, closed="left")],
+        "n_patches": [Interval(Integral, 2, None, closed="left")],
+        "normalize_patches": ["boolean"],
+        "normalize_eps": [Interval(Real, 0, None, closed="neither")],
+        "whiten": ["boolean"],
+        "whiten_eps": [Interval(Real, 0, None, closed="neither")],
+        "encoding": [StrOptions(set(ENCODINGS))],
+        "threshold": [Interval(Real, None, None, closed="neither")],
+        "pooling": [StrOptions(set(POOLINGS)), tuple, list],
+        "kmeans": [StrOptions({"lloyd", "minibatch"})],
+        "kmeans_max_iter": [Interval(Integral, 1, None, closed="left")],
+        "image_shape": [tuple, list, None],
+        "chunk_size": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Options(Integral, {-1}), Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, n_words=1600, patch_size=6, stride=1, n_patches=400_000,
+                 normalize_patches=True, normalize_eps=10.0, whiten=True, whiten_eps=0.1,
+                 encoding="triangle", threshold=0.25, pooling="quadrants", kmeans="lloyd",
+                 kmeans_max_iter=30, image_shape=None, chunk_size=32, n_jobs=-1,
+                 random_state=None, verbose=0):
+        self.n_words = n_words
+        self.patch_size = patch_size
+        self.stride = stride
+        self.n_patches = n_patches
+        self.normalize_patches = normalize_patches
+        self.normalize_eps = normalize_eps
+        self.whiten = whiten
+        self.whiten_eps = whiten_eps
+        self.encoding = encoding
+        self.threshold = threshold
+        self.pooling = pooling
+        self.kmeans = kmeans
+        self.kmeans_max_iter = kmeans_max_iter
+        self.image_shape = image_shape
+        self.chunk_size = chunk_size
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ checks
+    def _levels(self):
+        if isinstance(self.pooling, str):
+            return POOLINGS[self.pooling]
+        levels = tuple(self.pooling)
+        if not levels or not all(isinstance(g, (int, np.integer)) and not isinstance(g, bool)
+                                 and g >= 1 for g in levels):
+            raise ValueError(
+                "pooling must be 'quadrants', 'global' or a non-empty tuple of ints >= 1 "
+                f"(cells per side of each pyramid level, e.g. (1, 2, 4)); got {self.pooling!r}.")
+        return tuple(int(g) for g in levels)
+
+    def _check_size(self, image_shape, levels, fitted_shape=None):
+        """Raise a ValueError naming the sizes if these images cannot be encoded."""
+        owner = type(self).__name__
+        height, width = image_shape[:2]
+        if fitted_shape is not None and image_shape[2:] != fitted_shape[2:]:
+            raise ValueError(
+                f"{owner} was fitted on images of shape {fitted_shape} (patches of "
+                f"{int(np.prod(self.patch_shape_))} values) but got images of shape "
+                f"{image_shape}; the number of channels must match.")
+        if min(height, width) < self.patch_size:
+            raise ValueError(
+                f"{owner}: images of {height}x{width} pixels are smaller than "
+                f"patch_size={self.patch_size}; they need at least {self.patch_size} rows "
+                f"and {self.patch_size} columns.")
+        grid = patch_grid((height, width), self.patch_size, self.stride)
+        if min(grid) < max(levels):
+            raise ValueError(
+                f"{owner}: images of {height}x{width} pixels have a {grid[0]}x{grid[1]} grid "
+                f"of patch positions (patch_size={self.patch_size}, stride={self.stride}), "
+                f"fewer than the {max(levels)}x{max(levels)} pooling cells of "
+                f"pooling={self.pooling!r}.")
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the whitening and the dictionary from random patches of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, H, W), (n, H, W, C) or (n, H*W*C)
+            uint8 in 0..255 or float in 0..1; flattened needs ``image_shape``.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        levels = self._levels()
+        images = self._validated(X)
+        self._check_size(images.shape[1:], levels)
+        rng = check_random_state(self.random_state)
+        tic = time.perf_counter()
+        patches = sample_patches(images, self.n_patches, self.patch_size, rng)
+        if self.n_words > len(patches):
+            raise ValueError(
+                f"n_words={self.n_words} is more than the {len(patches)} patches sampled "
+                f"(n_patches={self.n_patches}; {images.shape[0]} images of "
+                f"{images.shape[1]}x{images.shape[2]} pixels hold "
+                f"{images.shape[0] * np.prod(patch_grid(images.shape[1:3], self.patch_size))} "
+                "patch positions); k-means needs at least one patch per word.")
+        self._say(f"sampled {len(patches)} patches of {patches.shape[1]} values", tic)
+        if self.normalize_patches:
+            normalize_patches(patches, self.normalize_eps)
+        if self.whiten:
+            mean, whitening, coloring = fit_zca(patches, self.whiten_eps)
+            patches -= mean
+            patches = patches @ whitening
+        else:
+            mean = whitening = coloring = None
+        self._say("normalised and whitened", tic)
+        seed = rng.randint(np.iinfo(np.int32).max)
+        if self.kmeans == "lloyd":
+            km = KMeans(self.n_words, init="random", n_init=1, max_iter=self.kmeans_max_iter,
+                        random_state=seed, verbose=self.verbose > 1)
+        else:
+            km = MiniBatchKMeans(self.n_words, init="random", n_init=1, batch_size=4096,
+                                 max_iter=self.kmeans_max_iter, random_state=seed,
+                                 verbose=self.verbose > 1)
+        km.fit(patches)
+        self._say(f"k-means: {self.n_words} words, {km.n_iter_} iterations, "
+                  f"inertia {km.inertia_:.4g}", tic)
+        self.dictionary_ = km.cluster_centers_.astype(np.float32)
+        self.patch_mean_, self.whitening_, self.coloring_ = mean, whitening, coloring
+        self.patch_shape_ = (self.patch_size, self.patch_size) + tuple(images.shape[3:])
+        self.n_patches_ = len(patches)
+        self.inertia_ = float(km.inertia_)
+        self.n_iter_ = int(km.n_iter_)
+        self.levels_ = levels
+        self.image_shape_ = images.shape[1:]
+        self.n_features_in_ = int(np.prod(self.image_shape_))
+        return self
+
+    def _say(self, message, tic):
+        if self.verbose:
+            print(f"[BagOfVisualWords] {message} ({time.perf_counter() - tic:.1f} s)",
+                  flush=True)
+
+    # ------------------------------------------------------------------ transform
+    def transform(self, X):
+        """Pooled codes of every image.
+
+        Parameters
+        ----------
+        X : array-like of images, as in :meth:`fit`
+            Of the same channels as in ``fit``; height and width may differ.
+
+        Returns
+        -------
+        features : ndarray of shape (n, n_regions * n_words), float32
+            Ordered (pyramid level, cell row, cell column, word).
+        """
+        check_is_fitted(self)
+        images = self._validated(X)
+        self._check_size(images.shape[1:], self.levels_, self.image_shape_)
+        return encode_images(
+            images, self.dictionary_, patch_size=self.patch_size, stride=self.stride,
+            patch_mean=self.patch_mean_, whitening=self.whitening_,
+            normalize_eps=self.normalize_eps if self.normalize_patches else None,
+            encoding=self.encoding, threshold=self.threshold, levels=self.levels_,
+            chunk_size=self.chunk_size, n_jobs=self.n_jobs)
+
+    def _feature_names(self):
+        return [f"bovw_g{g}_r{i}_c{j}_w{k}" for g in self.levels_
+                for i in range(g) for j in range(g) for k in range(self.n_words)]
+
+    def dictionary_image(self, n_cols=None, border=1):
+        """The words as patches (de-whitened), tiled into one uint8 image.
+
+        Parameters
+        ----------
+        n_cols : int, default=None
+            Words per row; ``ceil(sqrt(n_words))`` when None.
+        border : int, default=1
+            Black pixels between words.
+
+        Returns
+        -------
+        image : ndarray of shape (H', W') or (H', W', C), uint8
+            Each word stretched to 0..255 (:func:`features.patches.tile_patches`).
+        """
+        check_is_fitted(self)
+        words = self.dictionary_
+        if self.coloring_ is not None:
+            words = words @ self.coloring_ + self.patch_mean_
+        return tile_patches(words, self.patch_shape_, n_cols=n_cols, border=border)

@@ -1,0 +1,399 @@
+"""pipeline.py: make_pipeline, feature caching in grid searches, compare, the command line."""
+
+import json
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+import pipeline
+from classifiers import LinearSVM, SoftmaxClassifier
+from features import HOG, ColorHistogram, RawPixels
+
+ALPHAS = [1e-4, 1e-3, 1e-2, 1e-1, 1.0]
+
+
+def shapes_and_colours(n_per_class=30, size=24, seed=0):
+    """Three classes told apart by shape and, less reliably, colour.
+
+    0: a disc, 1: a horizontal bar, 2: a vertical bar, at random places on a
+    noisy background of random brightness; 60% take their class's colour (red,
+    green, blue), the rest a random one of the three.  Edges find the shapes
+    wherever they are; raw pixels cannot, so features beat raw pixels.
+    """
+    rng = np.random.default_rng(seed)
+    images, labels = [], []
+    rows, cols = np.mgrid[:size, :size]
+    colours = np.array([(220, 40, 40), (40, 200, 60), (50, 60, 220)])
+    for label in range(3):
+        for _ in range(n_per_class):
+            image = rng.integers(60, 200) + rng.integers(-20, 20, (size, size, 3))
+            r, c = rng.integers(5, size - 5, 2)
+            if label == 0:
+                mask = (rows - r) ** 2 + (cols - c) ** 2 <= rng.integers(9, 20)
+            elif label == 1:
+                mask = (abs(rows - r) <= 1) & (abs(cols - c) <= rng.integers(4, 6))
+            else:
+                mask = (abs(cols - c) <= 1) & (abs(rows - r) <= rng.integers(4, 6))
+            colour = colours[label] if rng.random() < 0.6 else colours[rng.integers(3)]
+            image[mask] = colour + rng.integers(-30, 30, 3)
+            images.append(np.clip(image, 0, 255).astype(np.uint8))
+            labels.append(label)
+    return np.stack(images), np.array(labels)
+
+
+def write_folder(root, images, labels, names=("disc", "hbar", "vbar")):
+    for i, (image, label) in enumerate(zip(images, labels)):
+        folder = root / names[label]
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(image).save(folder / f"{i:04d}.png")
+    return root
+
+
+# --------------------------------------------------------------------------- make_pipeline
+
+def test_make_pipeline_builds_features_scaler_classifier():
+    pipe = pipeline.make_pipeline("hog+color", loss="softmax", alpha=1e-3)
+    assert [name for name, _ in pipe.steps] == ["features", "scale", "classifier"]
+    union = pipe.named_steps["features"]
+    assert isinstance(union, FeatureUnion)
+    hog, color = dict(union.transformer_list)["hog"], dict(union.transformer_list)["color"]
+    assert isinstance(hog, HOG) and hog.transform_sqrt and hog.block_norm == "L1-sqrt"
+    assert isinstance(color, ColorHistogram) and (color.mode, color.bins, color.power) == (
+        "joint", 8, 0.5)
+    clf = pipe.named_steps["classifier"]
+    assert isinstance(clf, SoftmaxClassifier) and clf.alpha == 1e-3
+
+
+@pytest.mark.parametrize("loss, cls, name", [("hinge", LinearSVM, "hinge"),
+                                             ("squared_hinge", LinearSVM, "squared_hinge"),
+                                             ("softmax", SoftmaxClassifier, "softmax")])
+def test_make_pipeline_losses(loss, cls, name):
+    clf = pipeline.make_pipeline("raw", loss).named_steps["classifier"]
+    assert isinstance(clf, cls) and clf.loss == name
+
+
+def test_make_pipeline_fits_and_predicts():
+    X, y = shapes_and_colours()
+    pipe = pipeline.make_pipeline("hog+color", random_state=0).fit(X[::2], y[::2])
+    raw = pipeline.make_pipeline("raw", random_state=0).fit(X[::2], y[::2])
+    assert pipe.score(X[1::2], y[1::2]) > max(0.75, raw.score(X[1::2], y[1::2]))
+    assert isinstance(pipe.named_steps["features"].transformer_list[0][1], HOG)
+
+
+def test_make_pipeline_feature_params_reach_the_extractor():
+    pipe = pipeline.make_pipeline("hog", feature_params={"hog": {"orientations": 6}})
+    assert pipe.named_steps["features"].orientations == 6
+
+
+@pytest.mark.parametrize("features, match", [
+    ("sift", r"Unknown feature name\(s\) \['sift'\].*'raw', 'hog', 'color', 'bovw'"),
+    ("hog+", r"Unknown feature name\(s\) \[''\]"),
+    ("hog+hog", "names a feature twice"),
+    (["hog"], "must be a string"),
+])
+def test_make_pipeline_refuses_unknown_features(features, match):
+    with pytest.raises(ValueError, match=match):
+        pipeline.make_pipeline(features)
+
+
+def test_make_pipeline_refuses_unknown_loss_and_parameters():
+    with pytest.raises(ValueError, match="Unknown loss 'log'.*'hinge', 'squared_hinge', "
+                                         "'softmax'"):
+        pipeline.make_pipeline("raw", loss="log")
+    with pytest.raises(ValueError, match="Invalid parameter 'alhpa'"):
+        pipeline.make_pipeline("raw", alhpa=1.0)
+    with pytest.raises(ValueError, match="feature_params names \\['color'\\]"):
+        pipeline.make_pipeline("hog", feature_params={"color": {"bins": 4}})
+
+
+def test_grid_search_with_two_jobs_over_make_pipeline():
+    X, y = shapes_and_colours()
+    grid = {"classifier__alpha": [1e-3, 1e-1, 10.0]}
+    pipe = pipeline.make_pipeline("hog+color", random_state=0, max_iter=50)
+    two = GridSearchCV(pipe, grid, cv=3, n_jobs=2).fit(X, y)
+    one = GridSearchCV(pipe, grid, cv=3, n_jobs=1).fit(X, y)
+    assert two.best_params_ == one.best_params_ and two.best_score_ > 0.75
+    np.testing.assert_array_equal(two.cv_results_["mean_test_score"],
+                                  one.cv_results_["mean_test_score"])
+    assert two.predict(X[:4]).shape == (4,)
+
+
+def test_dask_cluster_gives_the_same_best_alpha():
+    distributed = pytest.importorskip("distributed")
+    import joblib
+    X, y = shapes_and_colours()
+    grid = {"classifier__alpha": [1e-3, 3e-1, 30.0]}
+    local = GridSearchCV(pipeline.make_pipeline("hog+color", random_state=0, max_iter=50),
+                         grid, cv=3)
+    local.fit(X, y)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  protocol="tcp", host="127.0.0.1",
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster):
+        with joblib.parallel_backend("dask"):
+            remote = GridSearchCV(pipeline.make_pipeline("hog+color", random_state=0,
+                                                         max_iter=50),
+                                  grid, cv=3, n_jobs=-1).fit(X, y)
+    assert remote.best_params_ == local.best_params_
+    np.testing.assert_allclose(remote.cv_results_["mean_test_score"],
+                               local.cv_results_["mean_test_score"])
+
+
+# --------------------------------------------------------------------------- caching
+
+class CountingPixels(TransformerMixin, BaseEstimator):
+    """Raw pixels that count how often they are computed (class-level: clones share it)."""
+
+    calls = {"fit_transform": 0, "transform": 0}
+
+    def fit(self, X, y=None):
+        return self
+
+    def fit_transform(self, X, y=None):
+        CountingPixels.calls["fit_transform"] += 1
+        return RawPixels().fit_transform(X)
+
+    def transform(self, X):
+        CountingPixels.calls["transform"] += 1
+        return RawPixels().fit_transform(X)
+
+
+@pytest.fixture
+def counting(monkeypatch):
+    CountingPixels.calls.update(fit_transform=0, transform=0)
+    monkeypatch.setitem(pipeline.FEATURES, "raw", (CountingPixels, "counting"))
+    return CountingPixels.calls
+
+
+def _search(memory):
+    X, y = shapes_and_colours()
+    pipe = pipeline.make_pipeline("raw", memory=memory, random_state=0, max_iter=30)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    return GridSearchCV(pipe, {"classifier__alpha": ALPHAS}, cv=cv, refit=False).fit(X, y)
+
+
+def test_cached_features_compute_each_split_once(counting, tmp_path):
+    cached = _search(tmp_path)
+    assert counting == {"fit_transform": 3, "transform": 3}    # not 5 times each
+    counting.update(fit_transform=0, transform=0)
+    plain = _search(None)
+    assert counting == {"fit_transform": 15, "transform": 15}
+    np.testing.assert_array_equal(cached.cv_results_["mean_test_score"],
+                                  plain.cv_results_["mean_test_score"])
+
+
+def test_compare_computes_features_once_per_split_for_all_losses(counting):
+    X, y = shapes_and_colours()
+    rows = pipeline.compare(X, y, features=["raw"], losses=["hinge", "softmax"],
+                            alphas=ALPHAS, cv=3, classifier_params={"max_iter": 30})
+    # 3 splits for 10 candidates and 2 losses, then the refit on all training
+    # images and the test images, once for both losses.
+    assert counting == {"fit_transform": 4, "transform": 4}
+    assert [r["loss"] for r in rows] == ["hinge", "softmax"]
+
+
+def test_cached_features_forward_names_and_refit_on_new_data(tmp_path):
+    X, y = shapes_and_colours()
+    step = pipeline.CachedFeatures(HOG(), memory=tmp_path)
+    first = step.fit_transform(X[:40])
+    np.testing.assert_array_equal(first, HOG().fit_transform(X[:40]))
+    np.testing.assert_array_equal(step.transform(X[40:50]), HOG().fit_transform(X[40:50]))
+    assert len(step.get_feature_names_out()) == first.shape[1]
+    assert step.fit_transform(X[:30]).shape[0] == 30        # a new key, not a stale hit
+
+
+# --------------------------------------------------------------------------- compare
+
+def test_compare_table_and_estimators():
+    X, y = shapes_and_colours(n_per_class=40)
+    table, models = pipeline.compare(X, y, features=["raw", "hog+color"], losses=["hinge"],
+                                     alphas=[1e-3, 1e-1], cv=2, test_size=0.25,
+                                     classifier_params={"max_iter": 50},
+                                     return_estimators=True)
+    assert [r["features"] for r in table] == ["raw", "hog+color"]
+    for row in table:
+        assert set(row) >= {"features", "loss", "best_alpha", "cv_score", "test_accuracy",
+                            "feature_seconds", "fit_seconds", "search_seconds"}
+        assert row["best_alpha"] in (1e-3, 1e-1) and len(row["cv_scores"]) == 2
+        assert row["cv_score"] == max(row["cv_scores"])
+    raw, features = table
+    assert features["test_accuracy"] > raw["test_accuracy"]
+    # 24x24 images: 3x3 cells of 8 pixels, 2x2 blocks of 2x2 cells of 9 bins; 8^3 colours.
+    assert features["n_features"] == 2 * 2 * 4 * 9 + 512 and raw["n_features"] == 24 * 24 * 3
+    model = models["hog+color", "hinge"]
+    X_test_like = X[:5]
+    assert model.predict(X_test_like).shape == (5,)
+
+
+def test_compare_as_frame_and_explicit_test():
+    pd = pytest.importorskip("pandas")
+    X, y = shapes_and_colours()
+    frame = pipeline.compare(X[:60], y[:60], features=["color"], losses=["softmax"],
+                             alphas=[1e-2], cv=2, test=(X[60:], y[60:]), as_frame=True)
+    assert isinstance(frame, pd.DataFrame) and len(frame) == 1
+    assert frame.loc[0, "best_alpha"] == 1e-2
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(alphas=[1e-3, 0.0]), "alphas must all be positive"),
+    (dict(alphas=[]), "non-empty"),
+    (dict(alphas=["a"]), "list of positive numbers"),
+    (dict(features=["sift"]), "Unknown feature name"),
+    (dict(features=[]), "at least one"),
+    (dict(losses=["log"]), "Unknown loss"),
+    (dict(losses=["hinge", "hinge"]), "twice"),
+    (dict(cv=1), "at least 2 folds"),
+    (dict(test_size=1.5), "test_size must be"),
+    (dict(test=(np.zeros((3, 8, 8)),), test_size=None), "pair"),
+    (dict(test=(np.zeros((3, 8, 8)), [0, 1]),), "must match"),
+    (dict(test=(np.zeros((3, 8, 8)), [0, 1, 2]), test_size=0.3), "not both"),
+    (dict(classifier_params={"optimiser": "adam"}), "Invalid parameter 'optimiser'"),
+])
+def test_compare_refuses_bad_arguments(kwargs, match):
+    X, y = shapes_and_colours(n_per_class=4)
+    with pytest.raises(ValueError, match=match):
+        pipeline.compare(X, y, **kwargs)
+
+
+def test_compare_refuses_mismatched_labels():
+    X, y = shapes_and_colours(n_per_class=4)
+    with pytest.raises(ValueError, match="12 images but y has 11"):
+        pipeline.compare(X, y[:-1])
+
+
+# --------------------------------------------------------------------------- report pieces
+
+def test_weight_images_undo_the_scaling_and_stretch_each_class():
+    coef = np.array([[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 2.0, 2.0]])
+    scale = np.array([1.0, 2.0, 1.0, 0.5])
+    images = pipeline.weight_images(coef, scale, (2, 2))
+    # Effective weights [1, 1, 3, 8] and [0, 0, 2, 4], stretched to 0..255.
+    np.testing.assert_array_equal(images[0].ravel(), [0, 0, 73, 255])
+    np.testing.assert_array_equal(images[1].ravel(), [0, 0, 128, 255])
+    assert images.dtype == np.uint8 and images.shape == (2, 2, 2)
+
+
+# --------------------------------------------------------------------------- command line
+
+@pytest.fixture(scope="module")
+def image_folder(tmp_path_factory):
+    X, y = shapes_and_colours(n_per_class=24)
+    return write_folder(tmp_path_factory.mktemp("images"), X, y)
+
+
+def _run(argv):
+    with pytest.raises(SystemExit) as exit_info:
+        pipeline.main(argv)
+    return exit_info.value.code
+
+
+def test_command_line_end_to_end(image_folder, tmp_path, capsys):
+    out = tmp_path / "report"
+    code = pipeline.main(["--dataset", str(image_folder), "--features", "raw", "hog+color",
+                          "bovw", "--words", "12", "--loss", "hinge", "softmax",
+                          "--alphas", "1e-3", "1e-1", "--cv", "2", "--max-iter", "50",
+                          "--out", str(out), "--quiet"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "hog+color" in printed and "report.md" in printed
+    expected = {"report.md", "results.json", "alpha_curve.png", "confusion.png",
+                "optimizers.png", "hog.png", "templates.png", "dictionary.png"}
+    assert {p.name for p in out.iterdir()} == expected
+    for name in expected - {"report.md", "results.json"}:
+        with Image.open(out / name) as image:
+            image.verify()
+        with Image.open(out / name) as image:
+            assert image.format == "PNG" and 200 <= image.width <= 2000 \
+                and 100 <= image.height <= 2000
+    results = json.loads((out / "results.json").read_text())
+    assert len(results["rows"]) == 6
+    assert {(r["features"], r["loss"]) for r in results["rows"]} == {
+        (f, l) for f in ("raw", "hog+color", "bovw") for l in ("hinge", "softmax")}
+    assert len(results["optimizer_curves"]) == 9
+    assert results["class_names"] == ["disc", "hbar", "vbar"]
+    report = (out / "report.md").read_text()
+    assert "![" in report and "| raw | hinge |" in report
+    # Run again into the same folder: the old report is replaced, nothing else left.
+    assert pipeline.main(["--dataset", str(image_folder), "--features", "hog", "--alphas",
+                          "1e-2", "--cv", "2", "--max-iter", "30", "--out", str(out), "--quiet"]) == 0
+    assert len(json.loads((out / "results.json").read_text())["rows"]) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["--features", "sift"], "Unknown feature name"),
+    (["--loss", "log"], "Unknown loss"),
+    (["--alphas", "1e-3", "-1"], "alphas must all be positive"),
+    (["--alphas", "0"], "alphas must all be positive"),
+    (["--optimizer", "adamw"], "Unknown optimizer 'adamw'"),
+    (["--optimizer", "lbfgs"], "LBFGS needs a smooth loss"),
+    (["--cv", "1"], "--cv must be at least 2"),
+    (["--max-train", "-5"], "--max-train must be"),
+    (["--test-size", "1.5"], "--test-size must be"),
+    (["--words", "0"], "--words must be positive"),
+    (["--max-iter", "0"], "--max-iter must be positive"),
+    (["--n-jobs", "0"], "--n-jobs"),
+    (["--dataset", "/nonexistent/folder"], "no such folder"),
+])
+def test_command_line_usage_errors_exit_2(argv, match, tmp_path, capsys):
+    assert _run(argv + ["--out", str(tmp_path / "r")]) == 2
+    assert __import__("re").search(match, capsys.readouterr().err)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_command_line_refuses_an_unwritable_or_foreign_out(image_folder, tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert _run(["--dataset", str(image_folder), "--out", str(blocker / "report")]) == 2
+    assert "cannot write there" in capsys.readouterr().err
+    assert _run(["--dataset", str(image_folder), "--out", str(blocker)]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+    precious = tmp_path / "home"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("keep me")
+    assert _run(["--dataset", str(image_folder), "--out", str(precious)]) == 2
+    assert "not part of a report" in capsys.readouterr().err
+    assert (precious / "thesis.tex").read_text() == "keep me"
+
+
+def test_command_line_empty_dataset_folder(tmp_path, capsys):
+    (tmp_path / "data").mkdir()
+    code = pipeline.main(["--dataset", str(tmp_path / "data"), "--out",
+                          str(tmp_path / "r"), "--quiet"])
+    assert code == 2
+    assert "--dataset" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+def test_command_line_leaves_no_half_written_report(image_folder, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(pipeline, "plot_templates", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        pipeline.main(["--dataset", str(image_folder), "--features", "hog", "--alphas",
+                       "1e-2", "--cv", "2", "--max-iter", "30", "--out", str(tmp_path / "report"), "--quiet"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_command_line_without_network_names_the_way_out(tmp_path, monkeypatch, capsys):
+    import features
+
+    real = features.fetch_cifar10
+
+    def offline(**kwargs):
+        return real(data_home=tmp_path / "cache", url="http://127.0.0.1:9/cifar.tar.gz",
+                    **kwargs)
+
+    monkeypatch.setattr(features, "fetch_cifar10", offline)
+    tic = time.perf_counter()
+    code = pipeline.main(["--out", str(tmp_path / "r"), "--quiet"])
+    assert code == 1
+    assert "--dataset PATH" in capsys.readouterr().err
+    assert time.perf_counter() - tic < 60
+    assert not (tmp_path / "r").exists()
