@@ -16,10 +16,13 @@ import json
 import math
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 import warnings
+from collections.abc import Mapping
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -29,11 +32,13 @@ from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from classifiers import LinearSVM, SoftmaxClassifier
-from classifiers.optimizers import OPTIMIZERS
+from classifiers.optimizers import OPTIMIZERS, get_optimizer
 from features import HOG, BagOfVisualWords, ColorHistogram, RawPixels
+from features.patches import patch_grid
 
 
 def _raw():
@@ -123,7 +128,7 @@ def feature_step(features="hog+color", feature_params=None):
     transformer : estimator
     """
     names = feature_names(features)
-    feature_params = {} if feature_params is None else dict(feature_params)
+    feature_params = _check_feature_params(feature_params)
     stray = sorted(set(feature_params) - set(names))
     if stray:
         raise ValueError(f"feature_params names {stray}, which {features!r} does not use.")
@@ -135,11 +140,23 @@ def feature_step(features="hog+color", feature_params=None):
     return steps[0][1] if len(steps) == 1 else FeatureUnion(steps)
 
 
+def _check_feature_params(feature_params):
+    """``feature_params`` as a dict of name -> dict of settings (TypeError otherwise)."""
+    if feature_params is None:
+        return {}
+    example = "e.g. {'bovw': {'n_words': 400}}"
+    if not isinstance(feature_params, Mapping):
+        raise TypeError(f"feature_params must be a dict of feature name -> dict of settings "
+                        f"({example}), got {feature_params!r}.")
+    for name, params in feature_params.items():
+        if not isinstance(params, Mapping):
+            raise TypeError(f"feature_params[{name!r}] must be a dict of settings ({example}), "
+                            f"got {params!r}.")
+    return {name: dict(params) for name, params in feature_params.items()}
+
+
 def _classifier(loss, classifier_params):
-    if loss not in LOSSES:
-        raise ValueError(f"Unknown loss {loss!r}; valid losses are "
-                         f"{', '.join(repr(n) for n in LOSSES)}.")
-    return LOSSES[loss]().set_params(**classifier_params)
+    return LOSSES[_check_loss(loss)]().set_params(**classifier_params)
 
 
 def make_pipeline(features="hog+color", loss="hinge", *, memory=None, feature_params=None,
@@ -172,8 +189,11 @@ def make_pipeline(features="hog+color", loss="hinge", *, memory=None, feature_pa
     Raises
     ------
     ValueError
-        For an unknown feature or loss name (listing the valid ones) or an
-        unknown classifier parameter.
+        For an unknown feature or loss name (listing the valid ones), an
+        unknown classifier parameter or a ``memory`` that is not a folder or
+        a ``joblib.Memory``.
+    TypeError
+        ``feature_params`` is not a dict of name -> dict.
 
     Examples
     --------
@@ -185,6 +205,7 @@ def make_pipeline(features="hog+color", loss="hinge", *, memory=None, feature_pa
     """
     step = feature_step(features, feature_params)
     if memory is not None:
+        _memory(memory)                 # a bad memory fails here, not at the first fit
         step = CachedFeatures(step, memory=memory)
     return Pipeline([("features", step), ("scale", StandardScaler()),
                      ("classifier", _classifier(loss, classifier_params))])
@@ -228,6 +249,11 @@ class CachedFeatures(TransformerMixin, BaseEstimator):
     n_features_in_ : int
     """
 
+    _parameter_constraints = {
+        "transformer": [HasMethods(["fit", "transform"])],
+        "memory": [None, str, os.PathLike, HasMethods(["cache"])],
+    }
+
     def __init__(self, transformer, memory=None):
         self.transformer = transformer
         self.memory = memory
@@ -249,9 +275,11 @@ class CachedFeatures(TransformerMixin, BaseEstimator):
         -------
         features : ndarray of shape (n, n_features_out)
         """
+        self._validate_params()
         cached = _memory(self.memory).cache(_fit_transform)
         self.transformer_, Xt = cached(clone(self.transformer), X, y)
-        self.n_features_in_ = getattr(self.transformer_, "n_features_in_", None)
+        if hasattr(self.transformer_, "n_features_in_"):
+            self.n_features_in_ = self.transformer_.n_features_in_
         return Xt
 
     def transform(self, X):
@@ -271,35 +299,105 @@ class CachedFeatures(TransformerMixin, BaseEstimator):
 
 
 def _check_alphas(alphas):
+    what = "alphas must be a non-empty list of distinct positive numbers (a log grid such " \
+           "as 1e-4 ... 1e-2)"
+    if isinstance(alphas, (str, bytes)) or np.ndim(alphas) != 1 or any(
+            isinstance(a, (bool, np.bool_)) for a in alphas):
+        raise ValueError(f"{what}, got {alphas!r}.")
     try:
         values = np.asarray(alphas, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(f"alphas must be a list of positive numbers, got {alphas!r}.") from None
-    if values.ndim != 1 or values.size == 0:
-        raise ValueError(f"alphas must be a non-empty list of positive numbers, got {alphas!r}.")
+        raise ValueError(f"{what}, got {alphas!r}.") from None
+    if values.size == 0:
+        raise ValueError(f"{what}, got {alphas!r}.")
     if not (np.all(np.isfinite(values)) and np.all(values > 0)):
         raise ValueError(f"alphas must all be positive and finite (a log grid such as "
                          f"1e-4 ... 1e-2), got {values.tolist()}.")
+    if len(np.unique(values)) != len(values):
+        raise ValueError(f"alphas lists a value twice: {values.tolist()}.")
     return [float(a) for a in values]
 
 
 def _check_names(values, what, check):
+    """A name or a list of names, each checked (``check`` returns its canonical form)."""
     if isinstance(values, str):
         values = [values]
-    values = list(values)
+    try:
+        values = list(values)
+    except TypeError:
+        raise TypeError(f"{what} must be a name or a list of names, got {values!r}.") from None
     if not values:
         raise ValueError(f"{what}: give at least one.")
-    for value in values:
-        check(value)
+    values = [check(value) for value in values]
     if len(set(values)) != len(values):
         raise ValueError(f"{what} lists a value twice: {values}.")
     return values
 
 
 def _check_loss(loss):
-    if loss not in LOSSES:
+    if not isinstance(loss, str) or loss not in LOSSES:
         raise ValueError(f"Unknown loss {loss!r}; valid losses are "
                          f"{', '.join(repr(n) for n in LOSSES)}.")
+    return loss
+
+
+def _check_random_state(random_state):
+    if random_state is None or isinstance(random_state, np.random.RandomState):
+        return random_state
+    if isinstance(random_state, Integral) and not isinstance(random_state, bool) \
+            and 0 <= random_state < 2 ** 32:
+        return int(random_state)
+    raise ValueError(f"random_state must be None, an int in 0..2**32 - 1 or a "
+                     f"numpy.random.RandomState, got {random_state!r}.")
+
+
+def _check_flag(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}.")
+    return bool(value)
+
+
+def _check_images(X, name):
+    """``X`` as one array of images of one shape (ValueError naming ``name`` otherwise)."""
+    try:
+        X = np.asarray(X)
+    except ValueError:      # numpy refuses a ragged list: images of several sizes
+        raise ValueError(f"{name} must be images of one shape, (n, H, W) or (n, H, W, C); "
+                         "got images of several shapes (resize them to one size first, as "
+                         "features.load_image_folder(image_size=...) does).") from None
+    if X.dtype == object or X.ndim < 2:
+        got = "objects" if X.dtype == object else "an array"
+        raise ValueError(f"{name} must be an array of images, (n, H, W), (n, H, W, C) or "
+                         f"flattened (n, H*W*C); got {got} of shape {X.shape}.")
+    return X
+
+
+def _label(value, class_names=None):
+    """A class for a message: its name, or its label without numpy's ``np.int64(...)``."""
+    value = value.item() if isinstance(value, np.generic) else value
+    return repr(class_names[value]) if class_names is not None else repr(value)
+
+
+def _stratified_split(X, y, test_size, random_state, class_names=None):
+    """``train_test_split`` stratified by ``y``, with errors naming the class and the sizes.
+
+    ``class_names`` (indexed by the labels ``y``) names the classes in the messages.
+    """
+    labels, counts = np.unique(y, return_counts=True)
+    if counts.min() < 2:
+        raise ValueError(f"class {_label(labels[np.argmin(counts)], class_names)} has only 1 "
+                         "image; holding out test images stratified by class needs at least 2 "
+                         "images of every class.")
+    n = len(y)
+    # train_test_split's rounding: ceil for the test part, the rest for training.
+    n_test = math.ceil(test_size * n) if isinstance(test_size, float) else int(test_size)
+    if min(n_test, n - n_test) < len(labels):
+        raise ValueError(f"test_size={test_size} holds out {n_test} of {n} images and leaves "
+                         f"{n - n_test} for training; a split stratified by class needs at "
+                         f"least one image of each of the {len(labels)} classes on both sides.")
+    X, X_test, y, y_test = train_test_split(X, y, test_size=test_size, stratify=y,
+                                            random_state=random_state)
+    return X, y, X_test, y_test
 
 
 def _split_test(X, y, test, test_size, random_state):
@@ -308,20 +406,153 @@ def _split_test(X, y, test, test_size, random_state):
             raise ValueError("Give either test=(X_test, y_test) or test_size, not both.")
         if not (isinstance(test, (tuple, list)) and len(test) == 2):
             raise ValueError("test must be a pair (X_test, y_test).")
-        X_test, y_test = np.asarray(test[0]), np.asarray(test[1])
-        if len(X_test) != len(y_test) or len(X_test) == 0:
+        X_test, y_test = _check_images(test[0], "X_test"), np.asarray(test[1])
+        if y_test.ndim != 1 or len(X_test) != len(y_test) or len(X_test) == 0:
             raise ValueError(f"test: X_test has {len(X_test)} rows and y_test "
                              f"{len(y_test)}; they must match and be non-empty.")
+        if X_test.shape[1:] != X.shape[1:]:
+            raise ValueError(f"test: X_test holds images of shape {X_test.shape[1:]} but X "
+                             f"of shape {X.shape[1:]}; they must match.")
+        unseen = np.setdiff1d(y_test, y)
+        if unseen.size:
+            raise ValueError(f"test: y_test holds labels {unseen.tolist()[:5]} that y never "
+                             f"has (y: {np.unique(y).tolist()[:10]}); no classifier trained on "
+                             "X, y can predict them. Are both labelled the same way?")
         return X, y, X_test, y_test
     test_size = 0.2 if test_size is None else test_size
-    if isinstance(test_size, bool) or not isinstance(test_size, Real) or not (
+    if isinstance(test_size, (bool, np.bool_)) or not isinstance(test_size, Real) or not (
             (isinstance(test_size, Integral) and 0 < test_size < len(y))
             or (not isinstance(test_size, Integral) and 0 < test_size < 1)):
         raise ValueError(f"test_size must be a fraction in (0, 1) or a count in 1..n-1, "
                          f"got {test_size!r}.")
-    X, X_test, y, y_test = train_test_split(X, y, test_size=test_size, stratify=y,
-                                            random_state=random_state)
-    return X, y, X_test, y_test
+    # numpy scalars as plain Python numbers: train_test_split refuses np.float32.
+    test_size = int(test_size) if isinstance(test_size, Integral) else float(test_size)
+    return _stratified_split(X, y, test_size, random_state)
+
+
+def _check_folds(cv, y, random_state, class_names=None):
+    """``cv`` as a splitter; an int must not exceed the images of the smallest class."""
+    if not (isinstance(cv, Integral) and not isinstance(cv, bool)):
+        return cv
+    if cv < 2:
+        raise ValueError(f"cv must be at least 2 folds, got {cv}.")
+    labels, counts = np.unique(y, return_counts=True)
+    if counts.min() < cv:
+        smallest = _label(labels[np.argmin(counts)], class_names)
+        raise ValueError(f"cv={cv} folds need at least {cv} training images of every class "
+                         f"(each fold validates on one of them), but class {smallest} has "
+                         f"{counts.min()}; lower cv or give more images.")
+    return StratifiedKFold(int(cv), shuffle=True, random_state=random_state)
+
+
+def _smallest_fit(cv, n):
+    """Images in the smallest training part of ``cv`` over ``n`` images (roughly)."""
+    try:
+        k = cv.get_n_splits()
+    except (AttributeError, TypeError, ValueError):
+        return n
+    return n - math.ceil(n / k) if k and k > 1 else n
+
+
+def _probe_features(spec, params, X, n_fit):
+    """Run our extractors of ``spec`` on two images: bad settings and sizes fail here.
+
+    The bag of words is not fitted (k-means is the long work): its settings
+    and the image size go through the checks its ``fit`` starts with, and its
+    ``n_words`` is checked against the patch positions of ``n_fit`` images
+    (the smallest cross-validation training part).  So a bad setting, or
+    images too small for HOG cells or patches, fail before any long work.
+    """
+    step = feature_step(spec, params)
+    parts = step.transformer_list if isinstance(step, FeatureUnion) else [(spec, step)]
+    for name, extractor in parts:
+        if not isinstance(extractor, (RawPixels, HOG, ColorHistogram, BagOfVisualWords)):
+            continue                      # someone else's transformer: not ours to probe
+        if not isinstance(extractor, BagOfVisualWords):
+            clone(extractor).fit(X[:2]).transform(X[:2])
+            continue
+        extractor._validate_params()
+        images = extractor._validated(X[:2])
+        extractor._check_size(images.shape[1:], extractor._levels())
+        rows, cols = patch_grid(images.shape[1:3], extractor.patch_size)
+        available = min(extractor.n_patches, n_fit * rows * cols)
+        if extractor.n_words > available:
+            raise ValueError(
+                f"{name}: n_words={extractor.n_words} needs a patch per word, but a "
+                f"cross-validation training part of {n_fit} images of "
+                f"{images.shape[1]}x{images.shape[2]} pixels gives {available} patches "
+                f"(n_patches={extractor.n_patches}); lower n_words (--words) or give more "
+                "images.")
+
+
+def _checked_inputs(X, y, features, losses, alphas, *, cv, test, test_size, n_jobs,
+                    random_state, memory, feature_params, classifier_params,
+                    class_names=None):
+    """Every check of :func:`compare`, before any feature is computed.
+
+    ``class_names`` (indexed by the labels) names classes in the messages.
+
+    Returns a dict of the checked inputs: ``features`` (canonical specs),
+    ``losses``, ``alphas``, ``cv`` (a splitter), ``random_state``,
+    ``params`` (feature spec -> feature_params, the bag of words seeded),
+    ``classifier_params`` and the split ``X_train, y_train, X_test, y_test``.
+    """
+    features = _check_names(features, "features", lambda f: "+".join(feature_names(f)))
+    losses = _check_names(losses, "losses", _check_loss)
+    alphas = _check_alphas(alphas)
+    random_state = _check_random_state(random_state)
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral)
+                               or n_jobs == 0):
+        raise ValueError(f"n_jobs must be None, a positive count or negative (-1: every "
+                         f"core), got {n_jobs!r}.")
+    if memory is not None:
+        _memory(memory)
+    feature_params = _check_feature_params(feature_params)
+    used = {name for spec in features for name in feature_names(spec)}
+    stray = sorted(set(feature_params) - used)
+    if stray:
+        raise ValueError(f"feature_params names {stray}, which none of the features "
+                         f"{features} uses.")
+    if classifier_params is not None and not isinstance(classifier_params, Mapping):
+        raise TypeError(f"classifier_params must be a dict of classifier settings, e.g. "
+                        f"{{'max_iter': 10}}, got {classifier_params!r}.")
+    classifier_params = dict(classifier_params or {})
+    if "alpha" in classifier_params:
+        raise ValueError("classifier_params sets 'alpha', which compare searches over: give "
+                         "the values as alphas=[...].")
+    classifier_params.setdefault("random_state", random_state)
+    for loss in losses:                     # settings the classifier would refuse at fit
+        classifier = _classifier(loss, classifier_params)
+        classifier._validate_params()
+        classifier._check_optimizer_fits(get_optimizer(classifier.optimizer))
+    params = {}
+    for spec in features:
+        params[spec] = {k: dict(v) for k, v in feature_params.items()
+                        if k in feature_names(spec)}
+        if "bovw" in feature_names(spec) and random_state is not None:
+            # Seed the k-means dictionary too, so that a seeded comparison repeats.
+            params[spec].setdefault("bovw", {}).setdefault("random_state", random_state)
+        feature_step(spec, params[spec])
+
+    X = _check_images(X, "X")
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be a 1-D array of labels, got shape {y.shape}.")
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} images but y has {len(y)} labels.")
+    if len(y) == 0:
+        raise ValueError("X holds no images.")
+    if len(np.unique(y)) < 2:
+        raise ValueError(f"y holds a single class ({_label(y[0])}); a classifier needs at least "
+                         "2.")
+    X_train, y_train, X_test, y_test = _split_test(X, y, test, test_size, random_state)
+    cv = _check_folds(cv, y_train, random_state, class_names)
+    n_fit = _smallest_fit(cv, len(y_train))
+    for spec in features:
+        _probe_features(spec, params[spec], X_train, n_fit)
+    return dict(features=features, losses=losses, alphas=alphas, cv=cv, params=params,
+                random_state=random_state, classifier_params=classifier_params,
+                X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test)
 
 
 def _progress(total, verbose, desc):
@@ -346,13 +577,15 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
         As every transformer of :mod:`features` accepts them.
     y : array-like of shape (n,)
     features : sequence of str, default=('raw', 'hog+color')
-        Feature specs for :func:`make_pipeline`.
+        Feature specs for :func:`make_pipeline` (rows name them without
+        spaces: ``'hog + color'`` is ``'hog+color'``).
     losses : sequence of str, default=('hinge', 'softmax')
     alphas : sequence of float, default=(1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
-        Positive regularization strengths to search.
+        Distinct positive regularization strengths to search.
     cv : int or cross-validation splitter, default=3
         An int means that many stratified, shuffled folds (seeded by
-        ``random_state``, so every feature set sees the same splits).
+        ``random_state``, so every feature set sees the same splits); every
+        class needs at least that many training images.
     test : (X_test, y_test), optional
         Held-out data; without it ``test_size`` of ``X`` is held out.
     test_size : float or int, default=None
@@ -361,8 +594,9 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
     n_jobs : int, default=None
         Parallel fits of the grid search, under the active joblib backend
         (e.g. ``joblib.parallel_backend('dask')``).
-    random_state : int, default=0
-        Seeds the splits and the classifiers.
+    random_state : int, RandomState or None, default=0
+        Seeds the splits, the classifiers and the bag-of-words dictionary
+        (unless ``feature_params`` sets its ``random_state``).
     memory : str, path or joblib.Memory, default=None
         The feature cache; None uses a temporary folder removed at the end.
         On a cluster, give a folder every worker can read.
@@ -388,6 +622,19 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
         and ``alphas`` / ``cv_scores`` (the search curve).
     estimators : dict, only with ``return_estimators=True``
 
+    Raises
+    ------
+    ValueError, TypeError
+        Before any feature is computed: unknown names, settings a feature
+        extractor or classifier would refuse (``classifier_params`` may not
+        set ``alpha``), ``feature_params`` for a feature not compared, images
+        too small for HOG cells or bag-of-words patches, a ``n_words`` above
+        the patches of a cross-validation training part, fewer images of a
+        class than ``cv`` folds or than a stratified test split needs, test
+        images of another shape or labels the training labels never have.
+    ImportError
+        ``as_frame=True`` without pandas.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -398,33 +645,30 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
     >>> rows[0]["features"], rows[0]["test_accuracy"] > 0.9
     ('raw', True)
     """
-    features = _check_names(features, "features", feature_names)
-    losses = _check_names(losses, "losses", _check_loss)
-    alphas = _check_alphas(alphas)
-    classifier_params = dict(classifier_params or {})
-    classifier_params.setdefault("random_state", random_state)
-    for feature in features:                  # every name checked before any work
-        feature_step(feature, {k: v for k, v in (feature_params or {}).items()
-                               if k in feature_names(feature)})
-    for loss in losses:
-        _classifier(loss, classifier_params)
-    y = np.asarray(y)
-    if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} images but y has {len(y)} labels.")
-    X_train, y_train, X_test, y_test = _split_test(np.asarray(X), y, test, test_size,
-                                                   random_state)
-    if isinstance(cv, Integral) and not isinstance(cv, bool):
-        if cv < 2:
-            raise ValueError(f"cv must be at least 2 folds, got {cv}.")
-        cv = StratifiedKFold(int(cv), shuffle=True, random_state=random_state)
+    verbose = _check_flag(verbose, "verbose")
+    as_frame = _check_flag(as_frame, "as_frame")
+    return_estimators = _check_flag(return_estimators, "return_estimators")
+    if as_frame:
+        try:                        # now, not after the whole comparison
+            import pandas as pd
+        except ImportError:
+            raise ImportError("as_frame=True needs pandas (pip install pandas); without it, "
+                              "compare returns a list of dicts (as_frame=False).") from None
+    checked = _checked_inputs(X, y, features, losses, alphas, cv=cv, test=test,
+                              test_size=test_size, n_jobs=n_jobs, random_state=random_state,
+                              memory=memory, feature_params=feature_params,
+                              classifier_params=classifier_params)
+    features, losses, alphas, cv = (checked[k] for k in ("features", "losses", "alphas", "cv"))
+    classifier_params = checked["classifier_params"]
+    X_train, y_train, X_test, y_test = (checked[k] for k in ("X_train", "y_train", "X_test",
+                                                             "y_test"))
 
     rows, estimators = [], {}
     with tempfile.TemporaryDirectory(prefix="pipeline-cache-") as scratch:
         cache = _memory(scratch if memory is None else memory)
         bar = _progress(len(features) * (2 * len(losses) + 1), verbose, "compare")
         for feature in features:
-            params = {k: v for k, v in (feature_params or {}).items()
-                      if k in feature_names(feature)}
+            params = checked["params"][feature]
             for loss in losses:
                 bar.set_description(f"{feature} / {loss}: grid search")
                 pipe = make_pipeline(feature, loss, memory=cache, feature_params=params,
@@ -468,7 +712,6 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
     rows = [{key: row[key] for key in order} for row in rows]
     table = rows
     if as_frame:
-        import pandas as pd
         table = pd.DataFrame(rows, columns=order)
     return (table, estimators) if return_estimators else table
 
@@ -477,16 +720,40 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
 # Data for the command line
 # ----------------------------------------------------------------------------
 
-def _subsample(X, y, n, seed):
-    """At most ``n`` rows, stratified, in a fixed order."""
+def _subsample(X, y, n, seed, what="n"):
+    """At most ``n`` rows, stratified by class, in a fixed order.
+
+    ``what`` names ``n`` in the error raised when ``n`` is below the number
+    of classes (e.g. ``'--max-train'``).
+    """
     if n is None or n >= len(y):
         return X, y
-    keep, _ = train_test_split(np.arange(len(y)), train_size=n, stratify=y, random_state=seed)
+    labels, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
+    if n < len(labels):
+        raise ValueError(f"{what}={n} is fewer than the {len(labels)} classes; a subset "
+                         "stratified by class needs at least one image of each.")
+    if counts.min() >= 2 and len(y) - n >= len(labels):
+        keep, _ = train_test_split(np.arange(len(y)), train_size=n, stratify=y,
+                                   random_state=seed)
+    else:
+        # train_test_split stratifies neither a class of one image nor a left-out
+        # part smaller than the number of classes: share n out by hand, in
+        # proportion to the classes (largest remainders), one image at least each.
+        quota = counts * (n / len(y))
+        take = np.maximum(np.floor(quota).astype(int), 1)
+        while take.sum() > n:
+            take[np.argmax(np.where(take > 1, take - quota, -np.inf))] -= 1
+        while take.sum() < n:
+            take[np.argmax(np.where(take < counts, quota - take, -np.inf))] += 1
+        rng = np.random.default_rng(seed)
+        keep = np.concatenate([rng.choice(np.flatnonzero(codes == k), take[k], replace=False)
+                               for k in range(len(labels))])
     keep = np.sort(keep)
     return X[keep], y[keep]
 
 
-def load_dataset(dataset, *, test_size=0.2, seed=0, progress=True):
+def load_dataset(dataset, *, test_size=0.2, seed=0, progress=True, image_size=None,
+                 on_error="raise"):
     """Training and test images of ``dataset`` for the command line.
 
     Parameters
@@ -495,41 +762,76 @@ def load_dataset(dataset, *, test_size=0.2, seed=0, progress=True):
         ``'cifar10'`` (downloaded once with :func:`features.fetch_cifar10`
         and cached), a CIFAR-10 python folder or a folder with
         ``train/<class>/`` and ``test/<class>/`` (its own test part), or an
-        image folder ``<class>/<image>`` (split with ``test_size``).
+        image folder ``<class>/<image>`` (split with ``test_size``; a folder
+        holding only ``train/`` is that image folder).
     test_size : float, default=0.2
     seed : int, default=0
     progress : bool, default=True
+    image_size : (int, int), optional
+        ``(height, width)`` to resize the images of an image folder to
+        (:func:`features.load_image_folder`); not for CIFAR-10.
+    on_error : {'raise', 'skip'}, default='raise'
+        What to do with an unreadable file of an image folder.
 
     Returns
     -------
     X_train, y_train, X_test, y_test, class_names
+
+    Raises
+    ------
+    FileNotFoundError, NotADirectoryError
+        ``dataset`` is neither ``'cifar10'`` nor a folder.
+    ValueError
+        An unreadable or empty data set, fewer than 2 classes, a class of a
+        single image (no stratified split), train and test classes that
+        differ, or ``image_size`` for CIFAR-10.
     """
     from features import fetch_cifar10, load_cifar10, load_image_folder
 
+    path = Path(dataset)
+    cifar_python = dataset != "cifar10" and (path / "batches.meta").is_file()
+    if image_size is not None and (dataset == "cifar10" or cifar_python):
+        raise ValueError(f"image_size resizes the images of an image folder; {dataset} is "
+                         "CIFAR-10, whose images are all 32x32.")
     if dataset == "cifar10":
         X, y, names = fetch_cifar10(subset="train", progress=progress)
         X_test, y_test, _ = fetch_cifar10(subset="test", progress=progress)
         return X, y, X_test, y_test, names
-    path = Path(dataset)
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(f"{dataset} is a file, not a folder; give 'cifar10' or a "
+                                 "folder of images, <class>/<image> (or train/ and test/ "
+                                 "inside, or the CIFAR-10 python version).")
     if not path.is_dir():
-        raise FileNotFoundError(f"--dataset {dataset}: no such folder; give 'cifar10' or a "
+        raise FileNotFoundError(f"{dataset}: no such folder; give 'cifar10' or a "
                                 "folder of images, <class>/<image> (or train/ and test/ "
                                 "inside, or the CIFAR-10 python version).")
-    if (path / "train").is_dir() and not (path / "test").is_dir():
-        path = path / "train"          # e.g. ../shared/data/cifar10: no test part
-    elif (path / "batches.meta").is_file() or (path / "train").is_dir():
+
+    def load(folder):
+        return load_image_folder(folder, image_size=image_size, on_error=on_error)
+
+    if cifar_python:
         X, y, names = load_cifar10(path, "train")
-        X_test, y_test, test_names = load_cifar10(path, "test")
+        X_test, y_test, _ = load_cifar10(path, "test")
+        return X, y, X_test, y_test, names
+    if (path / "train").is_dir() and (path / "test").is_dir():
+        X, y, names = load(path / "train")
+        X_test, y_test, test_names = load(path / "test")
         if test_names != names:
             raise ValueError(f"{path}: the classes of train/ {names} and test/ {test_names} "
                              "differ.")
+        if X_test.shape[1:] != X.shape[1:]:
+            raise ValueError(f"{path}: the images of train/ are {X.shape[2]}x{X.shape[1]} "
+                             f"pixels but those of test/ {X_test.shape[2]}x{X_test.shape[1]}; "
+                             "pass image_size=(height, width) to resize every image to one "
+                             "size.")
         return X, y, X_test, y_test, names
-    X, y, names = load_image_folder(path)
+    if (path / "train").is_dir():
+        path = path / "train"          # e.g. ../shared/data/cifar10: no test part
+    X, y, names = load(path)
     if len(names) < 2:
         raise ValueError(f"{path}: found {len(names)} class folder(s) {names}; a classifier "
                          "needs at least 2 (one sub-folder per class).")
-    X, X_test, y, y_test = train_test_split(X, y, test_size=test_size, stratify=y,
-                                            random_state=seed)
+    X, y, X_test, y_test = _stratified_split(X, y, test_size, seed, names)
     return X, y, X_test, y_test, names
 
 
@@ -660,6 +962,34 @@ def weight_images(coef, scale, image_shape):
     return np.round(255 * (W - lo) / span).astype(np.uint8).reshape(len(W), *image_shape)
 
 
+def class_templates(classifier, scale, image_shape, class_names):
+    """The templates of a fitted raw-pixel classifier and the name of each.
+
+    A class folder with no image has no row in ``coef_``, and a binary
+    classifier keeps one row, for its second class (the first class's
+    template is its negative), so the rows are named through ``classes_``.
+
+    Parameters
+    ----------
+    classifier : fitted linear classifier
+        ``coef_`` of shape (n_rows, n_pixels) and ``classes_``, indices into
+        ``class_names``.
+    scale : ndarray of shape (n_pixels,)
+    image_shape : tuple
+    class_names : sequence of str
+
+    Returns
+    -------
+    templates : ndarray of shape (n_classes_seen, *image_shape), dtype uint8
+    names : list of str
+    """
+    coef = np.asarray(classifier.coef_)
+    classes = [int(k) for k in classifier.classes_]
+    if len(coef) == 1 and len(classes) == 2:
+        coef = np.concatenate([-coef, coef])
+    return weight_images(coef, scale, image_shape), [class_names[k] for k in classes]
+
+
 def plot_templates(templates, class_names, path):
     """The class templates of :func:`weight_images` side by side."""
     n = len(templates)
@@ -759,9 +1089,14 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
 
     samples = [int(np.flatnonzero(y_test == k)[0]) for k in range(len(names))
                if np.any(y_test == k)][:6]
-    plot_hog_pictures(X_test[samples], [names[y_test[i]] for i in samples],
-                      folder / "hog.png")
-    plots["hog.png"] = "Sample test images and their HOG cells."
+    notes = []
+    if min(X_test.shape[1:3]) >= max(_hog().pixels_per_cell):
+        plot_hog_pictures(X_test[samples], [names[y_test[i]] for i in samples],
+                          folder / "hog.png")
+        plots["hog.png"] = "Sample test images and their HOG cells."
+    else:                   # not one HOG cell fits: nothing to draw
+        notes.append(f"No HOG pictures: images of {X_test.shape[2]}x{X_test.shape[1]} pixels "
+                     f"are smaller than a HOG cell of {_hog().pixels_per_cell} pixels.")
     bar.update()
 
     raw = [r for r in rows if r["features"] == "raw"]
@@ -771,9 +1106,10 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
         bar.set_description("report: raw-pixel templates")
         raw_model = make_pipeline("raw", "softmax", alpha=1e-3, random_state=seed)
         raw_model.fit(*_subsample(X_train, y_train, 5000, seed))
-    templates = weight_images(raw_model.named_steps["classifier"].coef_,
-                              raw_model.named_steps["scale"].scale_, X_train.shape[1:])
-    plot_templates(templates, names, folder / "templates.png")
+    templates, template_names = class_templates(raw_model.named_steps["classifier"],
+                                                raw_model.named_steps["scale"].scale_,
+                                                X_train.shape[1:], names)
+    plot_templates(templates, template_names, folder / "templates.png")
     plots["templates.png"] = "Raw-pixel weights of each class shown as images (templates)."
     bar.update()
 
@@ -798,6 +1134,8 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
              "## Comparison", "", _markdown_table(rows), "",
              f"Best on the test images: **{best['features']} / {best['loss']}**, accuracy "
              f"{best['test_accuracy']:.4f} at alpha {best['best_alpha']:g}.", ""]
+    for note in notes:
+        lines += [note, ""]
     for name, caption in plots.items():
         lines += [f"## {caption}", "", f"![{caption}]({name})", ""]
     (folder / "report.md").write_text("\n".join(lines))
@@ -812,43 +1150,92 @@ REPORT_FILES = {"report.md", "results.json", "alpha_curve.png", "confusion.png",
                 "optimizers.png", "hog.png", "templates.png", "dictionary.png"}
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
+                     argparse.RawDescriptionHelpFormatter):
+    """Defaults shown where there is one to show (not None or an unset flag); epilog as written."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False:
+            return action.help
+        if isinstance(action.default, list):        # as typed: raw hog+color bovw
+            return f"{action.help} (default: {' '.join(map(str, action.default))})"
+        return super()._get_help_string(action)
+
+
+_EPILOG = """\
+The report (report.md, results.json, alpha_curve.png, confusion.png,
+optimizers.png, hog.png, templates.png, and dictionary.png with bovw) is
+written into a hidden folder beside --out and renamed into place when
+complete: a failed or interrupted run leaves --out as it was.
+
+exit codes:
+  0    done
+  1    the run failed (e.g. CIFAR-10 could not be downloaded)
+  2    usage error, found before any long work: a bad option, an unusable
+       --dataset or --out, or data too small for the settings
+  130  interrupted (Ctrl-C; 143 for SIGTERM)
+
+examples:
+  python pipeline.py
+  python pipeline.py --max-train 0 --max-test 0          # all CIFAR-10 images
+  python pipeline.py --dataset photos --image-size 64 64 --features hog+color \\
+      --loss hinge softmax --out photos-report
+"""
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog="python pipeline.py",
-        description="Compare raw pixels and image features with linear classifiers: a "
-                    "grid search over alpha per feature set and loss, then a report "
-                    "(report.md, results.json, plots) in --out.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--dataset", default="cifar10",
+        description="Compare raw pixels and image features with linear classifiers: a grid\n"
+                    "search over alpha per feature set and loss, then a report (report.md,\n"
+                    "results.json, plots) in --out.",
+        epilog=_EPILOG, formatter_class=_HelpFormatter)
+    parser.add_argument("--dataset", default="cifar10", metavar="cifar10|PATH",
                         help="'cifar10' (downloaded once, 170 MB, and cached in "
                              "~/scikit_learn_data), or a folder: <class>/<image> images, "
-                             "train/ and test/ image folders, or the CIFAR-10 python version")
+                             "train/ and test/ image folders, or the CIFAR-10 python version "
+                             "(a local folder named cifar10: write ./cifar10)")
     parser.add_argument("--features", nargs="+", default=["raw", "hog+color", "bovw"],
+                        metavar="SPEC",
                         help=f"feature sets: {', '.join(FEATURES)}, or unions joined by '+'")
     parser.add_argument("--loss", nargs="+", default=["hinge"], dest="losses",
-                        help=f"losses: {', '.join(LOSSES)}")
-    parser.add_argument("--optimizer", default=None,
+                        metavar="LOSS", help=f"losses: {', '.join(LOSSES)}")
+    parser.add_argument("--optimizer", default=None, metavar="NAME",
                         help=f"classifier optimizer: {', '.join(OPTIMIZERS)} (default: the "
                              "classifier's, momentum)")
-    parser.add_argument("--max-iter", type=int, default=None,
-                        help="classifier epochs (lbfgs: iterations); default: the "
-                             "classifier's own budget")
+    parser.add_argument("--max-iter", type=int, default=None, metavar="N",
+                        help="classifier epochs (lbfgs: iterations) (default: the "
+                             "classifier's own budget)")
     parser.add_argument("--alphas", nargs="+", type=float, default=list(DEFAULT_ALPHAS),
-                        help="regularization strengths to search (positive)")
-    parser.add_argument("--cv", type=int, default=3, help="cross-validation folds")
-    parser.add_argument("--max-train", type=int, default=4000,
+                        metavar="ALPHA",
+                        help="regularization strengths to search (distinct, positive)")
+    parser.add_argument("--cv", type=int, default=3, metavar="K",
+                        help="cross-validation folds (at least 2; every class needs K "
+                             "training images)")
+    parser.add_argument("--max-train", type=int, default=4000, metavar="N",
                         help="use at most this many training images (stratified); 0 for all")
-    parser.add_argument("--max-test", type=int, default=2000,
+    parser.add_argument("--max-test", type=int, default=2000, metavar="N",
                         help="score on at most this many test images; 0 for all")
-    parser.add_argument("--test-size", type=float, default=0.2,
+    parser.add_argument("--test-size", type=float, default=0.2, metavar="FRACTION",
                         help="fraction held out for testing when the dataset has no test part")
-    parser.add_argument("--words", type=int, default=None,
-                        help="bag-of-visual-words dictionary size (default: "
-                             "BagOfVisualWords' own)")
-    parser.add_argument("--n-jobs", type=int, default=1,
+    parser.add_argument("--image-size", type=int, nargs=2, default=None,
+                        metavar=("HEIGHT", "WIDTH"),
+                        help="resize the images of an image folder to this size (needed "
+                             "when they differ in size)")
+    parser.add_argument("--skip-unreadable", action="store_true",
+                        help="skip files of an image folder that are not readable images "
+                             "(default: stop and name the file)")
+    parser.add_argument("--words", type=int, default=None, metavar="N",
+                        help="bag-of-visual-words dictionary size, with bovw in --features "
+                             "(default: BagOfVisualWords' own, 1600)")
+    parser.add_argument("--n-jobs", type=int, default=1, metavar="N",
                         help="parallel fits of the grid search (-1: all cores)")
-    parser.add_argument("--seed", type=int, default=0, help="seeds splits and training")
-    parser.add_argument("--out", default="report", help="report folder (replaced atomically)")
+    parser.add_argument("--seed", type=int, default=0, metavar="N",
+                        help="seeds splits, subsets, training and the bag-of-words "
+                             "dictionary (0 .. 2**32 - 1)")
+    parser.add_argument("--out", default="report", metavar="DIR",
+                        help="report folder: new, empty, or an earlier report (replaced "
+                             "atomically); not the current folder")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
 
@@ -856,9 +1243,8 @@ def _parser():
 def _check_args(parser, args):
     """Every usage error, before any long work (exit code 2)."""
     try:
-        for spec in args.features:
-            feature_names(spec)
-        _check_names(args.features, "--features", lambda v: None)
+        args.features = _check_names(args.features, "--features",
+                                     lambda spec: "+".join(feature_names(spec)))
         _check_names(args.losses, "--loss", _check_loss)
         _check_alphas(args.alphas)
         if args.optimizer is not None and args.optimizer not in OPTIMIZERS:
@@ -882,24 +1268,59 @@ def _check_args(parser, args):
         parser.error(f"--max-iter must be positive, got {args.max_iter}.")
     if args.words is not None and args.words < 1:
         parser.error(f"--words must be positive, got {args.words}.")
+    if args.words is not None and not any("bovw" in feature_names(spec)
+                                          for spec in args.features):
+        parser.error(f"--words sets the bag-of-words dictionary, but --features "
+                     f"{' '.join(args.features)} has no bovw; add bovw or drop --words.")
     if args.n_jobs == 0:
         parser.error("--n-jobs must be a positive count or negative (-1: all cores), not 0.")
-    if args.dataset != "cifar10" and not Path(args.dataset).is_dir():
-        parser.error(f"--dataset {args.dataset}: no such folder; give 'cifar10' or a folder "
-                     "of images (<class>/<image>).")
+    if not 0 <= args.seed < 2 ** 32:
+        parser.error(f"--seed must be in 0 .. 2**32 - 1 (4294967295), got {args.seed}.")
+    if args.image_size is not None:
+        if min(args.image_size) < 1:
+            parser.error(f"--image-size must be two positive sizes HEIGHT WIDTH, got "
+                         f"{' '.join(map(str, args.image_size))}.")
+        if args.dataset == "cifar10":
+            parser.error("--image-size resizes the images of an image folder (--dataset "
+                         "PATH); CIFAR-10's are all 32x32.")
+    if args.dataset != "cifar10":
+        path = Path(args.dataset)
+        if path.exists() and not path.is_dir():
+            parser.error(f"--dataset {args.dataset} is a file, not a folder; give 'cifar10' "
+                         "or a folder of images (<class>/<image>).")
+        if not path.is_dir():
+            parser.error(f"--dataset {args.dataset}: no such folder; give 'cifar10' or a "
+                         "folder of images (<class>/<image>).")
 
 
-def _staging_folder(parser, out):
+def _staging_folder(parser, out, dataset):
     """A fresh folder beside ``out`` to write the report into (checks ``out`` is usable)."""
-    out = Path(out)
+    given = out
+    if not str(out).strip():
+        parser.error("--out must name a folder, got an empty string.")
+    # Absolute, so that '.', '..' or 'a/..' name a real folder with a parent to rename in.
+    out = Path(os.path.abspath(out))
+    cwd = Path.cwd()
+    if out == cwd or out in cwd.parents:
+        parser.error(f"--out {given} is the current folder or holds it, and the report "
+                     "replaces the whole --out folder; give a new sub-folder such as "
+                     "'report'.")
+    if dataset != "cifar10":
+        data = Path(os.path.abspath(dataset))
+        if out == data or data in out.parents:
+            parser.error(f"--out {given} is inside --dataset {dataset}, so the report would "
+                         "become part of the data set; give a folder outside it.")
     if out.exists():
         if not out.is_dir():
-            parser.error(f"--out {out} exists and is not a folder.")
+            parser.error(f"--out {given} exists and is not a folder.")
         foreign = sorted(p.name for p in out.iterdir() if p.name not in REPORT_FILES)
         if foreign:
-            parser.error(f"--out {out} holds files that are not part of a report "
+            parser.error(f"--out {given} holds files that are not part of a report "
                          f"({', '.join(foreign[:3])}{', ...' if len(foreign) > 3 else ''}); "
                          "it would be replaced: give a new or empty folder.")
+        # Moving a folder to another parent rewrites its '..': it must be writable.
+        if not os.access(out, os.W_OK | os.X_OK):
+            parser.error(f"--out {given}: cannot replace it (no write permission on it).")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
@@ -908,19 +1329,53 @@ def _staging_folder(parser, out):
         os.chmod(staging, 0o777 & ~umask)     # mkdtemp's 0700 is not a report's mode
         return staging
     except OSError as error:
-        parser.error(f"--out {out}: cannot write there ({error.strerror or error}).")
+        parser.error(f"--out {given}: cannot write there ({error.strerror or error}).")
 
 
 def _publish(staging, out):
-    """Move the finished report into place, replacing an older one."""
-    out = Path(out)
+    """Move the finished report into place, replacing an older one.
+
+    Interrupted between the two renames, the older report is put back.
+    """
+    out = Path(os.path.abspath(out))
     old = None
     if out.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
         os.replace(out, old / out.name)
-    os.replace(staging, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    try:
+        os.replace(staging, out)
+    except BaseException:
+        if old is not None:
+            os.replace(old / out.name, out)
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _exit_on_sigterm():
+    """Make SIGTERM raise ``SystemExit(143)``, so that cleanup runs; returns the undo.
+
+    Python's default SIGTERM ends the process at once, which would leave the
+    hidden staging folder beside ``--out``.  Signal handlers can only be set
+    from the main thread; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
+    return lambda: signal.signal(signal.SIGTERM,
+                                 signal.SIG_DFL if previous is None else previous)
+
+
+def _command_line_hint(message):
+    """A loader's message with its Python arguments named as the command line's options."""
+    return (message.replace("pass image_size=(height, width)", "pass --image-size HEIGHT WIDTH")
+            .replace("pass on_error='skip'", "pass --skip-unreadable"))
 
 
 def main(argv=None):
@@ -928,23 +1383,28 @@ def main(argv=None):
     parser = _parser()
     args = parser.parse_args(argv)
     _check_args(parser, args)
-    staging = _staging_folder(parser, args.out)
+    staging = _staging_folder(parser, args.out, args.dataset)
     verbose = not args.quiet
+    restore_sigterm = _exit_on_sigterm()
     try:
         try:
-            X, y, X_test, y_test, names = load_dataset(args.dataset, test_size=args.test_size,
-                                                       seed=args.seed, progress=verbose)
-        except (ValueError, FileNotFoundError) as error:
-            print(f"error: --dataset {args.dataset}: {error}", file=sys.stderr)
-            return 2
-        except Exception as error:          # no network, a proxy, a full disk, ...
+            X, y, X_test, y_test, names = load_dataset(
+                args.dataset, test_size=args.test_size, seed=args.seed, progress=verbose,
+                image_size=None if args.image_size is None else tuple(args.image_size),
+                on_error="skip" if args.skip_unreadable else "raise")
+        except Exception as error:
+            if args.dataset != "cifar10":   # an unusable folder is a usage error
+                if not isinstance(error, (ValueError, OSError)):
+                    raise
+                print(f"error: --dataset {args.dataset}: {_command_line_hint(str(error))}",
+                      file=sys.stderr)
+                return 2
+            # No network, a proxy, a full disk, a corrupt download, ...
             print(f"error: could not fetch CIFAR-10 ({type(error).__name__}: {error}).\n"
                   "Without network, use --dataset PATH with a folder of images "
                   "(<class>/<image>) or the extracted CIFAR-10 python version.",
                   file=sys.stderr)
             return 1
-        X, y = _subsample(X, y, args.max_train or None, args.seed)
-        X_test, y_test = _subsample(X_test, y_test, args.max_test or None, args.seed)
         classifier_params = {"optimizer": args.optimizer, "max_iter": args.max_iter}
         classifier_params = {k: v for k, v in classifier_params.items() if v is not None}
         feature_params = {}
@@ -952,17 +1412,28 @@ def main(argv=None):
             feature_params["bovw"] = {"n_words": args.words}
         if any("bovw" in feature_names(spec) for spec in args.features):
             feature_params.setdefault("bovw", {})["verbose"] = 0
+        try:                                # data too small for the settings: exit 2 now
+            X, y = _subsample(X, y, args.max_train or None, args.seed, "--max-train")
+            X_test, y_test = _subsample(X_test, y_test, args.max_test or None, args.seed,
+                                        "--max-test")
+            _checked_inputs(X, y, args.features, args.losses, args.alphas, cv=args.cv,
+                            test=(X_test, y_test), test_size=None, n_jobs=args.n_jobs,
+                            random_state=args.seed, memory=None,
+                            feature_params=feature_params,
+                            classifier_params=classifier_params, class_names=names)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         settings = {"dataset": args.dataset, "features": args.features, "losses": args.losses,
                     "alphas": args.alphas, "cv": args.cv, "optimizer": args.optimizer,
                     "max_iter": args.max_iter,
                     "max_train": args.max_train, "max_test": args.max_test,
-                    "words": args.words, "n_jobs": args.n_jobs, "seed": args.seed}
+                    "image_size": args.image_size, "words": args.words,
+                    "n_jobs": args.n_jobs, "seed": args.seed}
         tic = time.perf_counter()
         rows, estimators = compare(
             X, y, args.features, args.losses, args.alphas, cv=args.cv, test=(X_test, y_test),
-            n_jobs=args.n_jobs, random_state=args.seed,
-            feature_params={k: v for k, v in feature_params.items()
-                            if any(k in feature_names(s) for s in args.features)},
+            n_jobs=args.n_jobs, random_state=args.seed, feature_params=feature_params,
             classifier_params=classifier_params, verbose=verbose, return_estimators=True)
         settings["compare_seconds"] = round(time.perf_counter() - tic, 1)
         print(text_table(rows))
@@ -972,8 +1443,12 @@ def main(argv=None):
         _publish(staging, args.out)
         print(f"report: {Path(args.out) / 'report.md'}")
         return 0
+    except KeyboardInterrupt:
+        print("\ninterrupted: no report written, --out left as it was.", file=sys.stderr)
+        return 130
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        restore_sigterm()
 
 
 if __name__ == "__main__":

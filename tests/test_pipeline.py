@@ -1,7 +1,11 @@
 """pipeline.py: make_pipeline, feature caching in grid searches, compare, the command line."""
 
+import builtins
 import json
+import os
+import signal
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -233,8 +237,8 @@ def test_compare_table_and_estimators():
 def test_compare_as_frame_and_explicit_test():
     pd = pytest.importorskip("pandas")
     X, y = shapes_and_colours()
-    frame = pipeline.compare(X[:60], y[:60], features=["color"], losses=["softmax"],
-                             alphas=[1e-2], cv=2, test=(X[60:], y[60:]), as_frame=True)
+    frame = pipeline.compare(X[::2], y[::2], features=["color"], losses=["softmax"],
+                             alphas=[1e-2], cv=2, test=(X[1::2], y[1::2]), as_frame=True)
     assert isinstance(frame, pd.DataFrame) and len(frame) == 1
     assert frame.loc[0, "best_alpha"] == 1e-2
 
@@ -242,7 +246,7 @@ def test_compare_as_frame_and_explicit_test():
 @pytest.mark.parametrize("kwargs, match", [
     (dict(alphas=[1e-3, 0.0]), "alphas must all be positive"),
     (dict(alphas=[]), "non-empty"),
-    (dict(alphas=["a"]), "list of positive numbers"),
+    (dict(alphas=["a"]), "list of distinct positive numbers"),
     (dict(features=["sift"]), "Unknown feature name"),
     (dict(features=[]), "at least one"),
     (dict(losses=["log"]), "Unknown loss"),
@@ -253,6 +257,22 @@ def test_compare_as_frame_and_explicit_test():
     (dict(test=(np.zeros((3, 8, 8)), [0, 1]),), "must match"),
     (dict(test=(np.zeros((3, 8, 8)), [0, 1, 2]), test_size=0.3), "not both"),
     (dict(classifier_params={"optimiser": "adam"}), "Invalid parameter 'optimiser'"),
+    # The adversarial pass (issue 9): each of these used to fail late, vaguely or not at all.
+    (dict(alphas=[1e-3, 1e-3]), r"alphas lists a value twice: \[0.001, 0.001\]"),
+    (dict(alphas=[True]), "list of distinct positive numbers.*got \\[True\\]"),
+    (dict(losses=[["hinge"]]), r"Unknown loss \['hinge'\]"),
+    (dict(random_state=-1), r"random_state must be None, an int in 0..2\*\*32 - 1"),
+    (dict(n_jobs=0), "n_jobs must be None, a positive count or negative"),
+    (dict(classifier_params={"alpha": 1.0}), "classifier_params sets 'alpha', which compare "
+                                             "searches over"),
+    (dict(feature_params={"bow": {"n_words": 10}}), r"feature_params names \['bow'\], which "
+                                                    "none of the features"),
+    (dict(cv=4), "cv=4 folds need at least 4 training images of every class.*class 0 has 3"),
+    (dict(test_size=2), "test_size=2 holds out 2 of 12 images.*each of the 3 classes"),
+    (dict(test=(np.zeros((3, 8, 8)), [0, 1, 2])), r"X_test holds images of shape \(8, 8\) but "
+                                                  r"X of shape \(24, 24, 3\)"),
+    (dict(test=(np.zeros((3, 24, 24, 3), np.uint8), [0, 1, 7])),
+     r"y_test holds labels \[7\] that y never has"),
 ])
 def test_compare_refuses_bad_arguments(kwargs, match):
     X, y = shapes_and_colours(n_per_class=4)
@@ -339,6 +359,14 @@ def test_command_line_end_to_end(image_folder, tmp_path, capsys):
     (["--max-iter", "0"], "--max-iter must be positive"),
     (["--n-jobs", "0"], "--n-jobs"),
     (["--dataset", "/nonexistent/folder"], "no such folder"),
+    (["--seed", "-1"], r"--seed must be in 0 .. 2\*\*32 - 1"),
+    (["--seed", str(2 ** 32)], "--seed must be in"),
+    (["--features", "raw", "--words", "10"], "--words sets the bag-of-words dictionary, but "
+                                             "--features raw has no bovw"),
+    (["--image-size", "0", "8"], "--image-size must be two positive sizes"),
+    (["--image-size", "8", "8"], "--image-size resizes the images of an image folder"),
+    (["--alphas", "1e-2", "1e-2"], "alphas lists a value twice"),
+    (["--features", "hog + color", "hog+color"], "--features lists a value twice"),
 ])
 def test_command_line_usage_errors_exit_2(argv, match, tmp_path, capsys):
     assert _run(argv + ["--out", str(tmp_path / "r")]) == 2
@@ -397,3 +425,288 @@ def test_command_line_without_network_names_the_way_out(tmp_path, monkeypatch, c
     assert "--dataset PATH" in capsys.readouterr().err
     assert time.perf_counter() - tic < 60
     assert not (tmp_path / "r").exists()
+
+
+# --------------------------------------------------------------------------- adversarial pass
+# Issue 9's adversarial pass: each test below failed before its fix.
+
+def test_make_pipeline_refuses_bad_argument_types():
+    with pytest.raises(ValueError, match=r"Unknown loss \['hinge'\]; valid losses are"):
+        pipeline.make_pipeline("raw", loss=["hinge"])
+    with pytest.raises(TypeError, match="feature_params must be a dict of feature name -> "
+                                        "dict of settings.*got 'bovw'"):
+        pipeline.make_pipeline("bovw", feature_params="bovw")
+    with pytest.raises(TypeError, match=r"feature_params\['raw'\] must be a dict of settings"):
+        pipeline.make_pipeline("raw", feature_params={"raw": 5})
+    with pytest.raises(ValueError, match="'memory' should be None, a string"):
+        pipeline.make_pipeline("raw", memory=123)          # not at the first fit
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(features=None), "features must be a name or a list of names, got None"),
+    (dict(losses=None), "losses must be a name or a list of names, got None"),
+    (dict(feature_params="bovw"), "feature_params must be a dict"),
+    (dict(classifier_params=[("max_iter", 3)]), "classifier_params must be a dict"),
+    (dict(verbose="yes"), "verbose must be True or False, got 'yes'"),
+    (dict(as_frame="no"), "as_frame must be True or False, got 'no'"),
+    (dict(return_estimators=1), "return_estimators must be True or False, got 1"),
+])
+def test_compare_refuses_bad_argument_types(kwargs, match):
+    X, y = shapes_and_colours(n_per_class=4)
+    with pytest.raises(TypeError, match=match):
+        pipeline.compare(X, y, **kwargs)
+
+
+@pytest.mark.parametrize("X, y, match", [
+    (np.zeros((0, 8, 8, 3), np.uint8), np.zeros(0, int), "X holds no images"),
+    (np.zeros((6, 8, 8, 3), np.uint8), np.zeros(6, int), r"y holds a single class \(0\)"),
+    (np.zeros((6, 8, 8, 3), np.uint8), np.zeros((6, 1), int), r"y must be a 1-D array of "
+                                                              r"labels, got shape \(6, 1\)"),
+    ([np.zeros((8, 8, 3), np.uint8), np.zeros((9, 9, 3), np.uint8)], [0, 1],
+     "X must be images of one shape"),
+    (np.arange(6), np.arange(6) % 2, r"X must be an array of images.*got an array of shape "
+                                     r"\(6,\)"),
+])
+def test_compare_refuses_unusable_data(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        pipeline.compare(X, y, features=["raw"], losses=["hinge"], alphas=[1e-2], cv=2)
+
+
+@pytest.mark.parametrize("size, kwargs, match", [
+    (24, dict(classifier_params={"max_iter": 0}), "'max_iter' parameter of LinearSVM"),
+    (24, dict(classifier_params={"optimizer": "lbfgs"}), "LBFGS needs a smooth loss"),
+    (12, dict(features=["raw", "hog"]), "Images of 12x12 pixels are too small for "
+                                        "pixels_per_cell"),
+    (12, dict(features=["raw", "bovw"]), r"bovw: n_words=1600 needs a patch per word, but a "
+                                         r"cross-validation training part of 14 images of "
+                                         r"12x12 pixels gives 686 patches"),
+    (24, dict(features=["raw", "hog"], feature_params={"hog": {"orientations": -1}}),
+     "'orientations' parameter of HOG"),
+])
+def test_compare_checks_everything_before_computing_features(counting, size, kwargs, match):
+    X, y = shapes_and_colours(n_per_class=12, size=24)
+    X = X[:, :size, :size]
+    kwargs = {"features": ["raw"], "losses": ["hinge"], "alphas": [1e-2], "cv": 2, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        pipeline.compare(X, y, **kwargs)
+    assert counting == {"fit_transform": 0, "transform": 0}     # the raw search never ran
+
+
+def test_compare_as_frame_without_pandas_fails_before_the_work(counting, monkeypatch):
+    real_import = builtins.__import__
+
+    def no_pandas(name, *args, **kwargs):
+        if name == "pandas" or name.startswith("pandas."):
+            raise ImportError("No module named 'pandas'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pandas)
+    X, y = shapes_and_colours(n_per_class=4)
+    with pytest.raises(ImportError, match=r"as_frame=True needs pandas \(pip install pandas\)"):
+        pipeline.compare(X, y, features=["raw"], losses=["hinge"], cv=2, as_frame=True)
+    assert counting == {"fit_transform": 0, "transform": 0}
+
+
+def test_compare_seeds_the_dictionary_and_names_rows_without_spaces():
+    X, y = shapes_and_colours(n_per_class=8)
+    rows, models = pipeline.compare(
+        X, y, features=["bovw + color"], losses=["hinge"], alphas=[1e-2], cv=2,
+        test_size=np.float32(0.25), random_state=3, return_estimators=True,
+        feature_params={"bovw": {"n_words": 4, "whiten": False, "kmeans_max_iter": 2}},
+        classifier_params={"max_iter": 5})
+    assert rows[0]["features"] == "bovw+color"
+    union = models["bovw+color", "hinge"].named_steps["features"]
+    assert dict(union.transformer_list)["bovw"].random_state == 3     # was None: unrepeatable
+
+
+def test_subsample_near_the_full_size_and_with_a_single_image_class():
+    y = np.arange(36) % 3
+    for n in (35, 34, 3):                    # train_test_split refused 35 and 34
+        X_sub, y_sub = pipeline._subsample(np.arange(36), y, n, 0)
+        assert len(y_sub) == n and set(y_sub) == {0, 1, 2} and np.all(np.diff(X_sub) > 0)
+        assert np.ptp(np.bincount(y_sub)) <= 1
+    y = np.r_[np.zeros(50, int), np.ones(30, int), 2]
+    _, y_sub = pipeline._subsample(np.arange(81), y, 40, 0)
+    np.testing.assert_array_equal(np.bincount(y_sub), [24, 15, 1])
+    with pytest.raises(ValueError, match="--max-train=2 is fewer than the 3 classes"):
+        pipeline._subsample(np.arange(36), np.arange(36) % 3, 2, 0, "--max-train")
+
+
+def _folder(root, counts, size=16):
+    """An image folder with ``counts[k]`` images of class ``c{k}``."""
+    rng = np.random.default_rng(0)
+    for k, count in enumerate(counts):
+        (root / f"c{k}").mkdir(parents=True)
+        for i in range(count):
+            Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8)).save(
+                root / f"c{k}" / f"{i}.png")
+    return root
+
+
+def test_load_dataset_names_what_prevents_the_split(tmp_path):
+    single = _folder(tmp_path / "single", [4, 4, 1])
+    with pytest.raises(ValueError, match="class 'c2' has only 1 image; holding out test "
+                                         "images stratified by class needs at least 2"):
+        pipeline.load_dataset(str(single))
+    few = _folder(tmp_path / "few", [3, 3, 3])
+    with pytest.raises(ValueError, match="test_size=0.1 holds out 1 of 9 images"):
+        pipeline.load_dataset(str(few), test_size=0.1)
+    with pytest.raises(NotADirectoryError, match="is a file, not a folder"):
+        pipeline.load_dataset(str(few / "c0" / "0.png"))
+
+
+def test_command_line_data_too_small_for_the_settings_exit_2(image_folder, tmp_path, capsys):
+    small = _folder(tmp_path / "small", [8, 8, 8], size=12)
+    out = tmp_path / "r"
+    for argv, match in [
+        (["--dataset", str(image_folder), "--cv", "30"], "class 'disc' has 19; lower cv"),
+        (["--dataset", str(image_folder), "--max-train", "2"], "--max-train=2 is fewer"),
+        (["--dataset", str(image_folder), "--max-test", "2"], "--max-test=2 is fewer"),
+        (["--dataset", str(small), "--features", "raw", "hog"], "12x12 pixels are too small"),
+        (["--dataset", str(image_folder), "--features", "bovw", "--words", "20000"],
+         "n_words=20000 needs a patch per word"),
+        (["--dataset", str(tmp_path / "small" / "c0" / "0.png")], "is a file, not a folder"),
+    ]:
+        code = _run(argv + ["--out", str(out), "--quiet"]) if "is a file" in match else \
+            pipeline.main(argv + ["--out", str(out), "--quiet"])
+        assert code == 2, argv
+        assert match in capsys.readouterr().err
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["small"]    # no staging left
+
+
+def test_command_line_refuses_an_out_holding_the_working_folder_or_inside_the_data(
+        image_folder, tmp_path, monkeypatch, capsys):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    for out, match in [(".", "--out . is the current folder or holds it"),
+                       ("..", "--out .. is the current folder or holds it"),
+                       ("", "--out must name a folder, got an empty string"),
+                       (str(image_folder / "report"), "is inside --dataset")]:
+        assert _run(["--dataset", str(image_folder), "--out", out]) == 2
+        assert match in capsys.readouterr().err
+    assert list(work.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["work"]
+    assert not any(p.name.startswith(".") or p.name == "report" for p in image_folder.iterdir())
+
+
+def test_command_line_resizes_skips_and_draws_no_hog_on_tiny_images(tmp_path, capsys):
+    data = _folder(tmp_path / "data", [6, 6], size=10)
+    Image.fromarray(np.zeros((12, 9, 3), np.uint8)).save(data / "c0" / "wide.png")
+    argv = ["--dataset", str(data), "--features", "raw", "--alphas", "1e-2", "--cv", "2",
+            "--max-iter", "5", "--out", str(tmp_path / "r"), "--quiet"]
+    assert pipeline.main(argv) == 2
+    assert "pass --image-size HEIGHT WIDTH to resize" in capsys.readouterr().err
+    (data / "c1" / "notes.png").write_text("not an image")
+    assert pipeline.main(argv + ["--image-size", "6", "6"]) == 2
+    assert "remove it or pass --skip-unreadable" in capsys.readouterr().err
+    with pytest.warns(UserWarning, match="Skipped 1 file"):
+        assert pipeline.main(argv + ["--image-size", "6", "6", "--skip-unreadable"]) == 0
+    files = {p.name for p in (tmp_path / "r").iterdir()}
+    assert "hog.png" not in files and {"report.md", "templates.png"} <= files
+    assert "No HOG pictures: images of 6x6 pixels" in (tmp_path / "r" / "report.md").read_text()
+    assert json.loads((tmp_path / "r" / "results.json").read_text())["settings"][
+        "image_size"] == [6, 6]
+
+
+def test_class_templates_name_each_row_by_its_class():
+    binary = SimpleNamespace(coef_=np.array([[1.0, 2.0, 3.0, 4.0]]), classes_=np.array([0, 1]))
+    templates, names = pipeline.class_templates(binary, np.ones(4), (2, 2), ["cat", "dog"])
+    assert names == ["cat", "dog"] and templates.shape == (2, 2, 2)
+    np.testing.assert_array_equal(templates[1].ravel(), [0, 85, 170, 255])    # +w is dog's
+    np.testing.assert_array_equal(templates[0].ravel(), [255, 170, 85, 0])    # -w is cat's
+    # An empty class folder 'bird' has no row: the rows are dog's and cat's, not bird's.
+    missing = SimpleNamespace(coef_=np.eye(3)[:2], classes_=np.array([1, 2]))
+    _, names = pipeline.class_templates(missing, np.ones(3), (3,), ["bird", "cat", "dog"])
+    assert names == ["cat", "dog"]
+
+
+def test_command_line_interrupted_writes_nothing_and_exits_130(image_folder, tmp_path,
+                                                               monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "compare", interrupted)
+    try:
+        code = pipeline.main(["--dataset", str(image_folder), "--features", "raw", "--cv",
+                              "2", "--out", str(tmp_path / "r"), "--quiet"])
+    except KeyboardInterrupt:           # uncaught, it would stop the whole test session
+        pytest.fail("main let KeyboardInterrupt through instead of returning 130")
+    assert code == 130 and "interrupted: no report written" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_command_line_cleans_up_on_sigterm(image_folder, tmp_path, monkeypatch):
+    caught = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: caught.append(signum))
+    try:
+        def terminated(*args, **kwargs):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.5)             # the handler runs at the next bytecode
+            return [], {}
+
+        monkeypatch.setattr(pipeline, "compare", terminated)
+        with pytest.raises(SystemExit) as exit_info:
+            pipeline.main(["--dataset", str(image_folder), "--features", "raw", "--cv", "2",
+                           "--out", str(tmp_path / "r"), "--quiet"])
+        assert exit_info.value.code == 143 and caught == []      # main's handler, not ours
+        assert list(tmp_path.iterdir()) == []                    # no hidden staging folder
+        handler = signal.getsignal(signal.SIGTERM)
+        assert handler is not None and handler.__name__ == "<lambda>"     # ours, restored
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_publish_puts_the_old_report_back_when_interrupted(tmp_path, monkeypatch):
+    out, staging = tmp_path / "report", tmp_path / ".report-new"
+    out.mkdir()
+    (out / "report.md").write_text("old")
+    staging.mkdir()
+    (staging / "report.md").write_text("new")
+    real_replace, calls = os.replace, []
+
+    def replace(src, dst):
+        calls.append(src)
+        if len(calls) == 2:             # staging -> out, after out moved aside
+            raise KeyboardInterrupt
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline._publish(staging, out)
+    assert (out / "report.md").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".report-new", "report"]
+
+
+def test_command_line_help_is_complete(capsys):
+    assert _run(["--help"]) == 0
+    text = capsys.readouterr().out
+    assert "(default: None)" not in text and "(default: False)" not in text
+    assert "(default: raw hog+color bovw)" in text
+    for option in ("--image-size", "--skip-unreadable", "exit codes:", "130", "examples:",
+                   "results.json", "dictionary.png"):
+        assert option in text, option
+
+
+def test_cached_features_follow_scikit_learn_conventions(tmp_path):
+    import pickle
+    from sklearn.base import clone
+
+    X, y = shapes_and_colours(n_per_class=4)
+    step = pipeline.CachedFeatures(HOG(), memory=tmp_path)
+    assert step.get_params()["transformer__orientations"] == 9
+    step.set_params(transformer__orientations=6)
+    twin = clone(step)
+    assert twin.transformer is not step.transformer and twin.transformer.orientations == 6
+    features = step.fit_transform(X)
+    assert features.shape == (12, 2 * 2 * 4 * 6) and step.n_features_in_ == 24 * 24 * 3
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(step)).transform(X), features)
+    with pytest.raises(ValueError, match="'transformer' parameter of CachedFeatures must be an "
+                                         "object implementing 'fit' and 'transform'"):
+        pipeline.CachedFeatures("hog").fit(X)
+    with pytest.raises(ValueError, match="'memory' parameter of CachedFeatures"):
+        pipeline.CachedFeatures(HOG(), memory=3).fit(X)
+    # Two workers pickle the cached step and share its cache.
+    search = GridSearchCV(pipeline.make_pipeline("hog", memory=tmp_path, max_iter=20,
+                                                 random_state=0),
+                          {"classifier__alpha": [1e-3, 1e-1]}, cv=2, n_jobs=2).fit(X, y)
+    assert search.predict(X[:2]).shape == (2,)
