@@ -12,9 +12,10 @@ import pytest
 from PIL import Image
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import FeatureUnion
 
 import pipeline
+import report
 from classifiers import LinearSVM, SoftmaxClassifier
 from features import HOG, ColorHistogram, RawPixels
 
@@ -291,7 +292,7 @@ def test_compare_refuses_mismatched_labels():
 def test_weight_images_undo_the_scaling_and_stretch_each_class():
     coef = np.array([[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 2.0, 2.0]])
     scale = np.array([1.0, 2.0, 1.0, 0.5])
-    images = pipeline.weight_images(coef, scale, (2, 2))
+    images = report.weight_images(coef, scale, (2, 2))
     # Effective weights [1, 1, 3, 8] and [0, 0, 2, 4], stretched to 0..255.
     np.testing.assert_array_equal(images[0].ravel(), [0, 0, 73, 255])
     np.testing.assert_array_equal(images[1].ravel(), [0, 0, 128, 255])
@@ -402,7 +403,7 @@ def test_command_line_leaves_no_half_written_report(image_folder, tmp_path, monk
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(pipeline, "plot_templates", broken)
+    monkeypatch.setattr(report, "plot_templates", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         pipeline.main(["--dataset", str(image_folder), "--features", "hog", "--alphas",
                        "1e-2", "--cv", "2", "--max-iter", "30", "--out", str(tmp_path / "report"), "--quiet"])
@@ -610,13 +611,13 @@ def test_command_line_resizes_skips_and_draws_no_hog_on_tiny_images(tmp_path, ca
 
 def test_class_templates_name_each_row_by_its_class():
     binary = SimpleNamespace(coef_=np.array([[1.0, 2.0, 3.0, 4.0]]), classes_=np.array([0, 1]))
-    templates, names = pipeline.class_templates(binary, np.ones(4), (2, 2), ["cat", "dog"])
+    templates, names = report.class_templates(binary, np.ones(4), (2, 2), ["cat", "dog"])
     assert names == ["cat", "dog"] and templates.shape == (2, 2, 2)
     np.testing.assert_array_equal(templates[1].ravel(), [0, 85, 170, 255])    # +w is dog's
     np.testing.assert_array_equal(templates[0].ravel(), [255, 170, 85, 0])    # -w is cat's
     # An empty class folder 'bird' has no row: the rows are dog's and cat's, not bird's.
     missing = SimpleNamespace(coef_=np.eye(3)[:2], classes_=np.array([1, 2]))
-    _, names = pipeline.class_templates(missing, np.ones(3), (3,), ["bird", "cat", "dog"])
+    _, names = report.class_templates(missing, np.ones(3), (3,), ["bird", "cat", "dog"])
     assert names == ["cat", "dog"]
 
 

@@ -1,0 +1,313 @@
+"""The report of ``python pipeline.py``: plots and the files of ``--out``.
+
+Plots use matplotlib's object API (``matplotlib.figure.Figure``), so no global
+backend is selected and nothing opens a window.  :func:`write_report` writes
+``report.md``, ``results.json`` and the PNG files into a folder that the
+command line then renames into place (:func:`pipeline.main`).
+"""
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import confusion_matrix
+from sklearn.pipeline import FeatureUnion
+from sklearn.preprocessing import StandardScaler
+
+from classifiers.optimizers import OPTIMIZERS
+from features import BagOfVisualWords
+from pipeline import _classifier, _hog, _progress, _subsample, make_pipeline
+
+
+def _figure(width, height):
+    from matplotlib.figure import Figure
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def _show(ax, image, title=None):
+    """An image in an axes without ticks; 2-D images in gray."""
+    ax.imshow(image, cmap="gray" if image.ndim == 2 else None, interpolation="nearest")
+    if title is not None:
+        ax.set_title(title, fontsize="small")
+    ax.axis("off")
+
+
+def plot_alpha_curves(rows, path):
+    """Cross-validation accuracy against alpha, a line per feature set and loss."""
+    fig = _figure(6.5, 4)
+    ax = fig.add_subplot()
+    for row in rows:
+        ax.plot(row["alphas"], row["cv_scores"], marker="o",
+                label=f"{row['features']} / {row['loss']}")
+    ax.set(xscale="log", xlabel="alpha (L2 strength)", ylabel="cross-validation accuracy",
+           title="Grid search over alpha")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    fig.savefig(path)
+
+
+def optimizer_study(F, y, *, loss="softmax", alpha=1e-3, epochs=10, random_state=0):
+    """Training loss per epoch of every minibatch optimizer on the same features.
+
+    Parameters
+    ----------
+    F : ndarray of shape (n, d)
+        Standardized features.
+    y : ndarray of shape (n,)
+    loss : str, default='softmax'
+    alpha : float, default=1e-3
+    epochs : int, default=10
+    random_state : int, default=0
+
+    Returns
+    -------
+    curves : dict of str -> list of float
+        ``loss_curve_`` of each optimizer of :data:`classifiers.optimizers.OPTIMIZERS`
+        except lbfgs (whose iterations are not epochs), with its defaults.
+    """
+    curves = {}
+    for name in OPTIMIZERS:
+        if name == "lbfgs":
+            continue
+        clf = _classifier(loss, dict(optimizer=name, alpha=alpha, max_iter=epochs, tol=None,
+                                     random_state=random_state))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            clf.fit(F, y)
+        curves[name] = [float(v) for v in clf.loss_curve_]
+    return curves
+
+
+def plot_optimizer_curves(curves, title, path):
+    """The training loss curves of :func:`optimizer_study`."""
+    fig = _figure(6.5, 4)
+    ax = fig.add_subplot()
+    for name, curve in curves.items():
+        ax.plot(np.arange(1, len(curve) + 1), curve, label=name,
+                linestyle="--" if name == "random_search" else "-")
+    ax.set(xlabel="epoch", ylabel="training objective", yscale="log", title=title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small", ncol=2)
+    fig.savefig(path)
+
+
+def plot_confusion(matrix, class_names, title, path):
+    """A confusion matrix with counts in the cells (rows: true, columns: predicted)."""
+    k = len(class_names)
+    fig = _figure(1.6 + 0.55 * k, 1.2 + 0.5 * k)
+    ax = fig.add_subplot()
+    image = ax.imshow(matrix, cmap="Blues")
+    ax.set_xticks(range(k), class_names, rotation=45, ha="right")
+    ax.set_yticks(range(k), class_names)
+    ax.set(xlabel="predicted", ylabel="true", title=title)
+    threshold = matrix.max() / 2
+    for i in range(k):
+        for j in range(k):
+            ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize="x-small",
+                    color="white" if matrix[i, j] > threshold else "black")
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    fig.savefig(path)
+
+
+def plot_hog_pictures(images, labels, path):
+    """Sample images beside the picture of their HOG cells."""
+    from features import hog_image
+
+    hog_settings = _hog().get_params()
+    pictures = hog_image(images, orientations=hog_settings["orientations"],
+                         pixels_per_cell=hog_settings["pixels_per_cell"],
+                         transform_sqrt=hog_settings["transform_sqrt"])
+    n = len(images)
+    fig = _figure(1.6 * n, 3.4)
+    for i in range(n):
+        _show(fig.add_subplot(2, n, i + 1), images[i], labels[i])
+        _show(fig.add_subplot(2, n, n + i + 1), pictures[i])
+    fig.savefig(path)
+
+
+def weight_images(coef, scale, image_shape):
+    """A raw-pixel classifier's weights as images, one per class, uint8.
+
+    The classifier sees standardized pixels, so its weight on pixel ``j`` in
+    the original units is ``coef[:, j] / scale[j]``; each class's template is
+    stretched to 0..255 (the course's "templates").
+
+    Returns
+    -------
+    images : ndarray of shape (n_classes, *image_shape), dtype uint8
+    """
+    W = np.asarray(coef, dtype=np.float64) / np.asarray(scale, dtype=np.float64)
+    lo = W.min(axis=1, keepdims=True)
+    span = np.maximum(W.max(axis=1, keepdims=True) - lo, 1e-12)
+    return np.round(255 * (W - lo) / span).astype(np.uint8).reshape(len(W), *image_shape)
+
+
+def class_templates(classifier, scale, image_shape, class_names):
+    """The templates of a fitted raw-pixel classifier and the name of each.
+
+    A class folder with no image has no row in ``coef_``, and a binary
+    classifier keeps one row, for its second class (the first class's
+    template is its negative), so the rows are named through ``classes_``.
+
+    Parameters
+    ----------
+    classifier : fitted linear classifier
+        ``coef_`` of shape (n_rows, n_pixels) and ``classes_``, indices into
+        ``class_names``.
+    scale : ndarray of shape (n_pixels,)
+    image_shape : tuple
+    class_names : sequence of str
+
+    Returns
+    -------
+    templates : ndarray of shape (n_classes_seen, *image_shape), dtype uint8
+    names : list of str
+    """
+    coef = np.asarray(classifier.coef_)
+    classes = [int(k) for k in classifier.classes_]
+    if len(coef) == 1 and len(classes) == 2:
+        coef = np.concatenate([-coef, coef])
+    return weight_images(coef, scale, image_shape), [class_names[k] for k in classes]
+
+
+def plot_templates(templates, class_names, path):
+    """The class templates of :func:`weight_images` side by side."""
+    n = len(templates)
+    fig = _figure(1.4 * n, 1.8)
+    for i in range(n):
+        _show(fig.add_subplot(1, n, i + 1), templates[i], class_names[i])
+    fig.savefig(path)
+
+
+def plot_dictionary(tile, path):
+    """The bag-of-words dictionary, as a tile image of de-whitened patches."""
+    fig = _figure(7, 7 * tile.shape[0] / tile.shape[1] + 0.4)
+    _show(fig.add_subplot(), tile, "k-means dictionary (de-whitened patches)")
+    fig.savefig(path)
+
+
+def _markdown_table(rows):
+    head = ("| features | loss | best alpha | CV accuracy | test accuracy | feature s | "
+            "fit s | search s |")
+    lines = [head, "|" + " --- |" * 8]
+    for r in rows:
+        lines.append(f"| {r['features']} | {r['loss']} | {r['best_alpha']:g} | "
+                     f"{r['cv_score']:.4f} | {r['test_accuracy']:.4f} | "
+                     f"{r['feature_seconds']:.1f} | {r['fit_seconds']:.1f} | "
+                     f"{r['search_seconds']:.1f} |")
+    return "\n".join(lines)
+
+
+
+
+def _fitted_bovw(estimator):
+    step = estimator.named_steps["features"]
+    if isinstance(step, BagOfVisualWords):
+        return step
+    if isinstance(step, FeatureUnion):
+        return dict(step.transformer_list).get("bovw")
+    return None
+
+
+def write_report(folder, rows, estimators, data, settings, *, verbose=False):
+    """Write ``report.md``, ``results.json`` and the PNG plots into ``folder``.
+
+    Parameters
+    ----------
+    folder : path
+        An existing, empty folder.
+    rows, estimators
+        What :func:`compare` returned (``return_estimators=True``).
+    data : dict
+        ``X_train, y_train, X_test, y_test, class_names``.
+    settings : dict
+        The run's settings, written into both files.
+    verbose : bool, default=False
+        Progress bar over the plots.
+    """
+    folder = Path(folder)
+    X_train, y_train = data["X_train"], data["y_train"]
+    X_test, y_test, names = data["X_test"], data["y_test"], data["class_names"]
+    seed = settings.get("seed", 0)
+    bar = _progress(6, verbose, "report")
+    plots = {}
+
+    plot_alpha_curves(rows, folder / "alpha_curve.png")
+    plots["alpha_curve.png"] = "Cross-validation accuracy against alpha (the grid search)."
+    bar.update()
+
+    best = max(rows, key=lambda r: (r["test_accuracy"], r["cv_score"]))
+    model = estimators[best["features"], best["loss"]]
+    predicted = model.predict(X_test)
+    matrix = confusion_matrix(y_test, predicted, labels=np.arange(len(names)))
+    plot_confusion(matrix, names, f"{best['features']} / {best['loss']}: test accuracy "
+                   f"{best['test_accuracy']:.3f}", folder / "confusion.png")
+    plots["confusion.png"] = (f"Confusion matrix of the best model ({best['features']} / "
+                              f"{best['loss']}) on the test images.")
+    bar.update()
+
+    bar.set_description("report: optimizer study")
+    X_study, y_study = _subsample(X_train, y_train, 5000, seed)
+    F = StandardScaler().fit_transform(model.named_steps["features"].transform(X_study))
+    curves = optimizer_study(F, y_study, loss=best["loss"], alpha=best["best_alpha"],
+                             random_state=seed)
+    plot_optimizer_curves(curves, f"{len(curves)} optimizers on {best['features']} features, "
+                          f"{best['loss']}, {len(y_study)} images", folder / "optimizers.png")
+    plots["optimizers.png"] = ("Training objective per epoch of every optimizer (defaults) on "
+                               "the same features.")
+    bar.update()
+
+    samples = [int(np.flatnonzero(y_test == k)[0]) for k in range(len(names))
+               if np.any(y_test == k)][:6]
+    notes = []
+    if min(X_test.shape[1:3]) >= max(_hog().pixels_per_cell):
+        plot_hog_pictures(X_test[samples], [names[y_test[i]] for i in samples],
+                          folder / "hog.png")
+        plots["hog.png"] = "Sample test images and their HOG cells."
+    else:                   # not one HOG cell fits: nothing to draw
+        notes.append(f"No HOG pictures: images of {X_test.shape[2]}x{X_test.shape[1]} pixels "
+                     f"are smaller than a HOG cell of {_hog().pixels_per_cell} pixels.")
+    bar.update()
+
+    raw = [r for r in rows if r["features"] == "raw"]
+    if raw:
+        raw_model = estimators["raw", max(raw, key=lambda r: r["test_accuracy"])["loss"]]
+    else:
+        bar.set_description("report: raw-pixel templates")
+        raw_model = make_pipeline("raw", "softmax", alpha=1e-3, random_state=seed)
+        raw_model.fit(*_subsample(X_train, y_train, 5000, seed))
+    templates, template_names = class_templates(raw_model.named_steps["classifier"],
+                                                raw_model.named_steps["scale"].scale_,
+                                                X_train.shape[1:], names)
+    plot_templates(templates, template_names, folder / "templates.png")
+    plots["templates.png"] = "Raw-pixel weights of each class shown as images (templates)."
+    bar.update()
+
+    bovw = next((b for b in (_fitted_bovw(m) for m in estimators.values()) if b is not None),
+                None)
+    if bovw is not None:
+        plot_dictionary(bovw.dictionary_image(), folder / "dictionary.png")
+        plots["dictionary.png"] = "The bag-of-words dictionary (k-means words)."
+    bar.update()
+    bar.close()
+
+    results = {"settings": settings, "rows": rows,
+               "best": {"features": best["features"], "loss": best["loss"]},
+               "class_names": list(names), "confusion_matrix": matrix.tolist(),
+               "optimizer_curves": curves, "plots": sorted(plots)}
+    with open(folder / "results.json", "w") as f:
+        json.dump(results, f, indent=2)
+    lines = ["# Classification report", "",
+             f"Data: {settings['dataset']}, {len(y_train)} training and {len(y_test)} test "
+             f"images of shape {tuple(X_train.shape[1:])}, {len(names)} classes.", "",
+             "Settings: " + ", ".join(f"`{k}={v}`" for k, v in settings.items()), "",
+             "## Comparison", "", _markdown_table(rows), "",
+             f"Best on the test images: **{best['features']} / {best['loss']}**, accuracy "
+             f"{best['test_accuracy']:.4f} at alpha {best['best_alpha']:g}.", ""]
+    for note in notes:
+        lines += [note, ""]
+    for name, caption in plots.items():
+        lines += [f"## {caption}", "", f"![{caption}]({name})", ""]
+    (folder / "report.md").write_text("\n".join(lines))
+    return results
