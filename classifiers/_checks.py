@@ -7,6 +7,7 @@ here, so that ``Momentum(mu='0.9')`` fails at once with a message naming the
 class and the setting, not later with a bare ``TypeError`` from inside a step.
 """
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -32,7 +33,9 @@ def check_number(owner, name, value, *, low=None, high=None, low_open=False,
     """
     kind = Integral if integer else Real
     ok = isinstance(value, kind) and not isinstance(value, (bool, np.bool_))
-    ok = ok and bool(np.isfinite(value))
+    # math.isfinite, not np.isfinite: a Python int beyond int64 is a valid
+    # (finite) integer, on which np.isfinite raises a TypeError.
+    ok = ok and (isinstance(value, Integral) or math.isfinite(value))
     if ok and low is not None:
         ok = value > low if low_open else value >= low
     if ok and high is not None:

@@ -200,3 +200,10 @@ def test_random_search_keeps_improving_candidates():
 def test_invalid_optimizer_settings(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_settings_take_python_ints_beyond_int64():
+    # np.isfinite raises a TypeError on such ints; they are valid integers.
+    from classifiers.schedules import StepDecay
+    assert StepDecay(every=10**20).for_budget(4 * 10**20).every == 10**20
+    assert StepDecay().for_budget(10**20).every == 10**20 // 4
