@@ -885,6 +885,11 @@ examples:
 """
 
 
+#: Patches per training image the command line gives k-means (up to the
+#: default ``n_patches`` of :class:`features.BagOfVisualWords`).
+PATCHES_PER_IMAGE = 25
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog="python pipeline.py",
@@ -929,7 +934,9 @@ def _parser():
                              "(default: stop and name the file)")
     parser.add_argument("--words", type=int, default=None, metavar="N",
                         help="bag-of-visual-words dictionary size, with bovw in --features "
-                             "(default: BagOfVisualWords' own, 1600)")
+                             "(default: BagOfVisualWords' own, 1600); its k-means learns "
+                             f"from {PATCHES_PER_IMAGE} patches per training image, at most "
+                             f"{BagOfVisualWords().n_patches:,}")
     parser.add_argument("--n-jobs", type=int, default=1, metavar="N",
                         help="parallel fits of the grid search (-1: all cores)")
     parser.add_argument("--seed", type=int, default=0, metavar="N",
@@ -1120,6 +1127,11 @@ def main(argv=None):
             X, y = _subsample(X, y, args.max_train or None, args.seed, "--max-train")
             X_test, y_test = _subsample(X_test, y_test, args.max_test or None, args.seed,
                                         "--max-test")
+            if "bovw" in feature_params:
+                # k-means is the long step of a small run: learn the words from
+                # PATCHES_PER_IMAGE patches per training image, up to the default.
+                feature_params["bovw"]["n_patches"] = min(
+                    BagOfVisualWords().n_patches, PATCHES_PER_IMAGE * len(y))
             _checked_inputs(X, y, args.features, args.losses, args.alphas, cv=args.cv,
                             test=(X_test, y_test), test_size=None, n_jobs=args.n_jobs,
                             random_state=args.seed, memory=None,
