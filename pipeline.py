@@ -75,7 +75,9 @@ LOSSES = {
     "softmax": lambda: SoftmaxClassifier(),
 }
 
-DEFAULT_ALPHAS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
+# Decades, so the curve shows both sides of the best alpha: 1e-3 to 1e-2 on
+# 45,000 CIFAR-10 images, and small data sets want stronger regularization.
+DEFAULT_ALPHAS = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 
 
 def feature_names(features):
@@ -577,7 +579,7 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
         Feature specs for :func:`make_pipeline` (rows name them without
         spaces: ``'hog + color'`` is ``'hog+color'``).
     losses : sequence of str, default=('hinge', 'softmax')
-    alphas : sequence of float, default=(1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
+    alphas : sequence of float, default=(1e-4, 1e-3, 1e-2, 1e-1, 1.0)
         Distinct positive regularization strengths to search.
     cv : int or cross-validation splitter, default=3
         An int means that many stratified, shuffled folds (seeded by
