@@ -335,7 +335,7 @@ def test_command_line_end_to_end(image_folder, tmp_path, capsys):
     assert len(results["rows"]) == 6
     assert {(r["features"], r["loss"]) for r in results["rows"]} == {
         (f, l) for f in ("raw", "hog+color", "bovw") for l in ("hinge", "softmax")}
-    assert len(results["optimizer_curves"]) == 9
+    assert len(results["optimizer_curves"]) == 9 and results["settings"]["words"] == 12
     assert results["class_names"] == ["disc", "hbar", "vbar"]
     report = (out / "report.md").read_text()
     assert "![" in report and "| raw | hinge |" in report
