@@ -13,6 +13,8 @@ References
 .. [2] A. Coates and A. Y. Ng, "The Importance of Encoding Versus Training with
    Sparse Coding and Vector Quantization", ICML 2011.
 .. [3] S. Lazebnik, C. Schmid and J. Ponce, "Beyond Bags of Features", CVPR 2006.
+.. [4] F. Perronnin, J. Sanchez and T. Mensink, "Improving the Fisher kernel for
+   large-scale image classification", ECCV 2010.
 """
 
 import time
@@ -54,8 +56,11 @@ class BagOfVisualWords(ImageTransformer):
         In squared 0..255 units (the paper's 10).
     whiten : bool, default=True
         ZCA-whiten patches (:func:`features.patches.fit_zca`).
-    whiten_eps : float, default=0.1
-        Added to the covariance's eigenvalues (the paper's 0.1).
+    whiten_eps : float, default=1.0
+        Added to the covariance's eigenvalues.  The paper's 0.1 amplifies the
+        weakest directions of patch space ten times more; on JPEG images
+        (CIFAR-10 as shared here) those hold mostly compression noise, and 1.0
+        gives about 2 points more accuracy (0.3 to 3 do about as well).
     encoding : {'triangle', 'hard', 'soft_threshold'}, default='triangle'
         ``'triangle'``: ``max(0, mean(z) - z_k)`` of the distances ``z_k`` to
         the words; ``'hard'``: 1 for the nearest word, 0 elsewhere (word
@@ -67,10 +72,19 @@ class BagOfVisualWords(ImageTransformer):
         Codes are summed over the four quadrants of the patch grid, the whole
         grid, or the cells of each level of a spatial pyramid [3]_, e.g.
         ``(1, 2, 4)`` for 1 + 4 + 16 regions.
-    kmeans : {'lloyd', 'minibatch'}, default='lloyd'
-        scikit-learn's ``KMeans`` (Lloyd) or ``MiniBatchKMeans``.
-    kmeans_max_iter : int, default=30
-        Iterations of Lloyd's algorithm, or epochs of mini-batch k-means.
+    power : float > 0, default=0.5
+        Every pooled code is raised to this power.  The square root (power
+        normalisation [4]_) damps the words that fire all over an image
+        relative to the rare ones; it is worth about 1.5 points of CIFAR-10
+        accuracy with a linear classifier.  1.0 gives the paper's sums.
+    kmeans : {'minibatch', 'lloyd'}, default='minibatch'
+        scikit-learn's ``MiniBatchKMeans`` (batches of 4096, initialised with
+        random patches, small clusters re-seeded as it goes, stopped when
+        its smoothed inertia stalls: about 3 epochs) or ``KMeans`` (Lloyd,
+        random patches as initial centroids).  Mini-batch words gave about
+        one point more accuracy than 30 Lloyd iterations, in a fifth of the time.
+    kmeans_max_iter : int, default=10
+        Epochs of mini-batch k-means at most, or iterations of Lloyd's algorithm.
     image_shape : tuple or None, default=None
         ``(H, W[, C])`` when ``X`` holds flattened images.
     chunk_size : int, default=32
@@ -116,6 +130,16 @@ class BagOfVisualWords(ImageTransformer):
     (the pooling regions are fractions of the patch grid), as long as they
     have the same channels and at least one patch position per pooling cell.
 
+    References
+    ----------
+    .. [1] A. Coates, H. Lee and A. Y. Ng, "An Analysis of Single-Layer Networks
+       in Unsupervised Feature Learning", AISTATS 2011.
+    .. [2] A. Coates and A. Y. Ng, "The Importance of Encoding Versus Training
+       with Sparse Coding and Vector Quantization", ICML 2011.
+    .. [3] S. Lazebnik, C. Schmid and J. Ponce, "Beyond Bags of Features", CVPR 2006.
+    .. [4] F. Perronnin, J. Sanchez and T. Mensink, "Improving the Fisher kernel
+       for large-scale image classification", ECCV 2010.
+
     Examples
     --------
     >>> import numpy as np
@@ -142,6 +166,7 @@ class BagOfVisualWords(ImageTransformer):
         "encoding": [StrOptions(set(ENCODINGS))],
         "threshold": [Interval(Real, None, None, closed="neither")],
         "pooling": [StrOptions(set(POOLINGS)), tuple, list],
+        "power": [Interval(Real, 0, None, closed="neither")],
         "kmeans": [StrOptions({"lloyd", "minibatch"})],
         "kmeans_max_iter": [Interval(Integral, 1, None, closed="left")],
         "image_shape": [tuple, list, None],
@@ -152,10 +177,10 @@ class BagOfVisualWords(ImageTransformer):
     }
 
     def __init__(self, n_words=1600, patch_size=6, stride=1, n_patches=400_000,
-                 normalize_patches=True, normalize_eps=10.0, whiten=True, whiten_eps=0.1,
-                 encoding="triangle", threshold=0.25, pooling="quadrants", kmeans="lloyd",
-                 kmeans_max_iter=30, image_shape=None, chunk_size=32, n_jobs=-1,
-                 random_state=None, verbose=0):
+                 normalize_patches=True, normalize_eps=10.0, whiten=True, whiten_eps=1.0,
+                 encoding="triangle", threshold=0.25, pooling="quadrants", power=0.5,
+                 kmeans="minibatch", kmeans_max_iter=10, image_shape=None, chunk_size=32,
+                 n_jobs=-1, random_state=None, verbose=0):
         self.n_words = n_words
         self.patch_size = patch_size
         self.stride = stride
@@ -167,6 +192,7 @@ class BagOfVisualWords(ImageTransformer):
         self.encoding = encoding
         self.threshold = threshold
         self.pooling = pooling
+        self.power = power
         self.kmeans = kmeans
         self.kmeans_max_iter = kmeans_max_iter
         self.image_shape = image_shape
@@ -227,16 +253,17 @@ class BagOfVisualWords(ImageTransformer):
         levels = self._levels()
         images = self._validated(X)
         self._check_size(images.shape[1:], levels)
+        positions = images.shape[0] * int(np.prod(patch_grid(images.shape[1:3],
+                                                             self.patch_size)))
+        if self.n_words > min(self.n_patches, positions):
+            raise ValueError(
+                f"n_words={self.n_words} is more than the {min(self.n_patches, positions)} "
+                f"patches sampled (n_patches={self.n_patches}; {images.shape[0]} images of "
+                f"{images.shape[1]}x{images.shape[2]} pixels hold {positions} patch "
+                "positions); k-means needs at least one patch per word.")
         rng = check_random_state(self.random_state)
         tic = time.perf_counter()
         patches = sample_patches(images, self.n_patches, self.patch_size, rng)
-        if self.n_words > len(patches):
-            raise ValueError(
-                f"n_words={self.n_words} is more than the {len(patches)} patches sampled "
-                f"(n_patches={self.n_patches}; {images.shape[0]} images of "
-                f"{images.shape[1]}x{images.shape[2]} pixels hold "
-                f"{images.shape[0] * np.prod(patch_grid(images.shape[1:3], self.patch_size))} "
-                "patch positions); k-means needs at least one patch per word.")
         self._say(f"sampled {len(patches)} patches of {patches.shape[1]} values", tic)
         if self.normalize_patches:
             normalize_patches(patches, self.normalize_eps)
@@ -296,7 +323,7 @@ class BagOfVisualWords(ImageTransformer):
             patch_mean=self.patch_mean_, whitening=self.whitening_,
             normalize_eps=self.normalize_eps if self.normalize_patches else None,
             encoding=self.encoding, threshold=self.threshold, levels=self.levels_,
-            chunk_size=self.chunk_size, n_jobs=self.n_jobs)
+            power=self.power, chunk_size=self.chunk_size, n_jobs=self.n_jobs)
 
     def _feature_names(self):
         return [f"bovw_g{g}_r{i}_c{j}_w{k}" for g in self.levels_

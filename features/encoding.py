@@ -2,9 +2,9 @@
 
 The inner loop of :class:`features.BagOfVisualWords`, as a plain function
 (:func:`encode_images`).  For a chunk of images: every patch (dense im2col),
-normalised and whitened; then, a few images at a time, one float32 matrix
-product of all their patches with the (augmented) dictionary, the encoding
-done in place on the product while it is in cache, and the pooling.
+normalised; then image by image, the patches whitened, one float32 matrix
+product of all of them with the (augmented) dictionary, the encoding done in
+place on the product while it is in cache, and the pooling.
 
 * ``'triangle'`` (Coates, Lee & Ng 2011): ``z_k = ||x - c_k||``,
   ``f_k = max(0, mean(z) - z_k)``.  The product gives squared distances
@@ -18,8 +18,9 @@ Pooling sums the codes of the patches of each region.  The regions of all
 pyramid levels are unions of "atoms" (the grid of all their boundaries), so one
 pass sums each image's codes per atom and the levels add atoms up.  The
 triangle's ``max(0, mu - z)`` is pooled as ``sum(mu) - sum(min(z, mu))`` and the
-soft threshold's ``max(0, y - t)`` as ``sum(max(y, t)) - count * t``: one
-elementwise pass each instead of two.
+soft threshold's ``max(0, y - t)`` as ``sum(max(y, t)) - sum(t)``: one
+elementwise pass each instead of two, and with both sums added in the same
+order, exactly zero where no patch is active (never a rounding-error below).
 
 References
 ----------
@@ -108,10 +109,27 @@ class Pooling:
         """Sums over each level's cells: ``(n_atom_rows, n_atom_cols, ...) -> (n_regions, ...)``."""
         return np.stack([atoms[r, c].sum(axis=(0, 1)) for r, c in self.cells])
 
+    def pool(self, values):
+        """Sums over every region: ``(rows, cols, m) -> (n_regions, m)``.
+
+        The additions run in the same order for every column ``m``: float
+        rounding is monotone, so if one column is at most another everywhere,
+        so are their sums, and equal columns give equal sums.
+        """
+        return self.regions(self.atom_sums(values))
+
+    def pool_constant(self, values):
+        """:meth:`pool` of a ``(rows, cols)`` array, added in the very order
+        :meth:`pool` adds each column of a wider array (two columns keep it
+        from being summed along its contiguous axis, which NumPy does pairwise)."""
+        wide = np.empty(values.shape + (2,), dtype=values.dtype)
+        wide[...] = values[..., None]
+        return self.pool(wide)[:, 0]
+
 
 def encode_images(images, dictionary, *, patch_size, stride=1, patch_mean=None,
                   whitening=None, normalize_eps=10.0, encoding="triangle", threshold=0.25,
-                  levels=(2,), chunk_size=32, n_jobs=1):
+                  levels=(2,), power=1.0, chunk_size=32, n_jobs=1):
     """Bag-of-visual-words features of a batch of images.
 
     Parameters
@@ -134,9 +152,12 @@ def encode_images(images, dictionary, *, patch_size, stride=1, patch_mean=None,
         Of ``'soft_threshold'``.
     levels : tuple of int, default=(2,)
         Pooling grid of each level (:class:`Pooling`).
+    power : float > 0, default=1.0
+        Every pooled code is raised to this power (0.5: square root).
     chunk_size : int, default=32
-        Images a worker takes at a time; its patches are
-        ``chunk_size * rows * cols * (d + 2)`` float32 values.
+        Images a worker takes at a time: it holds their
+        ``chunk_size * rows * cols * d`` patch values (float32) and one
+        image's ``rows * cols * n_words`` products.
     n_jobs : int, default=1
         Worker threads (-1: every core), each running BLAS on one thread.
 
@@ -185,18 +206,23 @@ def encode_images(images, dictionary, *, patch_size, stride=1, patch_mean=None,
             if encoding == "triangle":
                 np.einsum("ij,ij->i", x[:, :d], x[:, :d], out=x[:, d + 1])
             np.matmul(x, words, out=z)
-            out[part.start + i] = _encode_image(z, encoding, pooling, mean_weights, floor,
-                                                threshold).ravel()
+            pooled = _encode_image(z, encoding, pooling, mean_weights, floor)
+            if power == 0.5:
+                np.sqrt(pooled, out=pooled)
+            elif power != 1:
+                np.power(pooled, np.float32(power), out=pooled)
+            out[part.start + i] = pooled.ravel()
 
-    # One BLAS thread per worker: the products are a few images each, too
-    # small for BLAS's own threads to pay (and ruinous when cores are busy),
-    # and the workers then run the encoding passes in parallel as well.
+    # One BLAS thread per worker: a product of one image's patches is too
+    # small for BLAS's own threads to pay (and they are ruinous when the cores
+    # are busy with other work), and the workers run the encoding passes in
+    # parallel as well.
     with threadpool_limits(limits=1, user_api="blas"):
         run_chunks(one_chunk, chunks(images.shape[0], chunk_size), n_jobs)
     return out
 
 
-def _encode_image(z, encoding, pooling, mean_weights, floor, threshold):
+def _encode_image(z, encoding, pooling, mean_weights, floor):
     """Encode and pool the products ``z`` of one image's patches, in place.
 
     Returns ``(n_regions, n_words)`` pooled codes.
@@ -215,12 +241,13 @@ def _encode_image(z, encoding, pooling, mean_weights, floor, threshold):
         np.sqrt(z, out=z)
         mu = z @ mean_weights
         np.minimum(z, mu[:, None], out=z)
-        pooled_mu = pooling.regions(pooling.atom_sums(mu.reshape(pooling.grid)))
-        pooled = pooling.regions(pooling.atom_sums(z.reshape(grid)))
-        # sum(max(0, mu - z)) = sum(mu) - sum(min(z, mu))
-        return pooled_mu[:, None] - pooled
+        # sum(max(0, mu - z)) = sum(mu) - sum(min(z, mu)): one pass instead of
+        # two, and exactly 0 (never below) where no patch is closer than mu
+        pooled = pooling.pool(z.reshape(grid))
+        pooled_mu = pooling.pool_constant(mu.reshape(pooling.grid))
+        return np.subtract(pooled_mu[:, None], pooled, out=pooled)
+    # sum(max(0, y - t)) = sum(max(y, t)) - sum(t), exact in the same way
     np.maximum(z, floor, out=z)
-    pooled = pooling.regions(pooling.atom_sums(z.reshape(grid)))
-    # sum(max(0, y - t)) = sum(max(y, t)) - count * t
-    pooled -= (pooling.region_sizes * np.float32(threshold)).astype(np.float32)[:, None]
+    pooled = pooling.pool(z.reshape(grid))
+    pooled -= pooling.pool_constant(np.full(pooling.grid, floor[0]))[:, None]
     return pooled

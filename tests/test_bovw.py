@@ -102,6 +102,16 @@ def test_extract_patches_is_im2col():
     np.testing.assert_array_equal(extract_patches(images / 255.0, 3, stride=2), patches)
 
 
+def test_sampled_patches_are_the_extracted_ones():
+    # the dictionary is learnt from sample_patches and applied to
+    # extract_patches: both must lay a patch out the same way
+    images = RNG.integers(0, 256, (2, 6, 7, 3), dtype=np.uint8)
+    every = sample_patches(images, 1000, 3, np.random.RandomState(0))     # all 40 of them
+    np.testing.assert_array_equal(every, extract_patches(images, 3).reshape(-1, 27))
+    some = sample_patches(images, 5, 3, np.random.RandomState(0))
+    assert some.shape == (5, 27) and all((every == row).all(axis=1).any() for row in some)
+
+
 def test_quadrants_split_as_coates_does():
     # MATLAB's round(27 / 2) = 14: rows 1..14 and 15..27
     assert region_bounds(27, 2) == [0, 14, 27]
@@ -127,7 +137,7 @@ def test_shapes_and_names(pooling, n_regions, last):
 
 
 def test_hard_counts_sum_to_the_patches_of_each_region():
-    bovw = BagOfVisualWords(**SMALL, encoding="hard", pooling=(1, 2, 3)).fit(IMAGES)
+    bovw = BagOfVisualWords(**SMALL, encoding="hard", pooling=(1, 2, 3), power=1).fit(IMAGES)
     counts = bovw.transform(IMAGES).reshape(12, 1 + 4 + 9, 6)
     rows, cols = patch_grid((14, 13), 4)                      # 11 x 10 positions
     assert (counts == np.round(counts)).all()
@@ -139,9 +149,17 @@ def test_hard_counts_sum_to_the_patches_of_each_region():
     np.testing.assert_array_equal(thirds.sum(axis=1), rows * cols)
 
 
-def test_triangle_codes_are_non_negative_and_sparse():
-    out = BagOfVisualWords(**SMALL).fit(IMAGES).transform(IMAGES)
-    assert (out >= 0).all() and out.any()
+@pytest.mark.parametrize("encoding", ["triangle", "soft_threshold"])
+def test_inactive_words_pool_to_exact_zeros(encoding):
+    # sum(mu) - sum(min(z, mu)) must cancel exactly, not to -1e-4, where no
+    # patch is closer than average; on real images that is most features
+    images = RNG.integers(0, 256, (6, 32, 32, 3), dtype=np.uint8)
+    mean, whitening, words = toy_model(images, patch_size=6, n_words=30)
+    far = np.vstack([words, np.full((1, 108), 50.0, np.float32)])    # a word far from all
+    out = encode_images(images, far, patch_size=6, patch_mean=mean, whitening=whitening,
+                        encoding=encoding, threshold=0.1 + 1e-7, levels=(1, 2, 3))
+    out = out.reshape(6, 14, 31)
+    assert (out >= 0).all() and (out[:, :, -1] == 0).all() and (out[:, :, :-1] > 0).any()
 
 
 def test_zca_makes_the_covariance_the_identity():
@@ -191,6 +209,16 @@ def test_chunked_and_threaded_equal_unchunked(encoding):
             bovw.set_params(chunk_size=chunk_size, n_jobs=n_jobs).transform(IMAGES), whole)
 
 
+@pytest.mark.parametrize("encoding", ["triangle", "hard"])
+def test_power_raises_the_pooled_codes(encoding):
+    bovw = BagOfVisualWords(**SMALL, encoding=encoding, power=1).fit(IMAGES)
+    plain = bovw.transform(IMAGES)
+    np.testing.assert_allclose(bovw.set_params(power=0.5).transform(IMAGES), np.sqrt(plain),
+                               rtol=1e-6)
+    np.testing.assert_allclose(bovw.set_params(power=0.3).transform(IMAGES), plain ** 0.3,
+                               rtol=1e-5)
+
+
 def test_random_state_makes_fit_deterministic():
     a = BagOfVisualWords(**SMALL).fit(IMAGES)
     b = BagOfVisualWords(**SMALL).fit(IMAGES)
@@ -198,10 +226,11 @@ def test_random_state_makes_fit_deterministic():
     np.testing.assert_array_equal(a.transform(IMAGES), b.transform(IMAGES))
     c = BagOfVisualWords(**{**SMALL, "random_state": 1}).fit(IMAGES)
     assert not np.array_equal(a.dictionary_, c.dictionary_)
-    d = BagOfVisualWords(**{**SMALL, "kmeans": "minibatch"}).fit(IMAGES)
+    lloyd = BagOfVisualWords(**{**SMALL, "kmeans": "lloyd"}).fit(IMAGES)
     np.testing.assert_array_equal(
-        d.dictionary_, BagOfVisualWords(**{**SMALL, "kmeans": "minibatch"}).fit(IMAGES)
+        lloyd.dictionary_, BagOfVisualWords(**{**SMALL, "kmeans": "lloyd"}).fit(IMAGES)
         .dictionary_)
+    assert not np.array_equal(lloyd.dictionary_, a.dictionary_)
 
 
 def test_other_image_sizes_are_pooled_into_the_same_regions():
@@ -275,12 +304,13 @@ def test_transform_on_other_channels_or_too_small_images():
     ("normalize_eps", 0, "'normalize_eps' parameter"),
     ("whiten", 1.5, "'whiten' parameter"),
     ("whiten_eps", -1.0, "'whiten_eps' parameter"),
-    ("encoding", "sparse", "'encoding' parameter .* 'hard'"),
+    ("encoding", "sparse", "'encoding' parameter .*'hard'"),
     ("threshold", "high", "'threshold' parameter"),
     ("pooling", "pyramid", "'pooling' parameter"),
     ("pooling", (1, 0), r"pooling must be .* tuple of ints >= 1 .* got \(1, 0\)"),
     ("pooling", (), "pooling must be"),
     ("pooling", (2.0,), "pooling must be"),
+    ("power", 0, "'power' parameter"),
     ("kmeans", "elkan", "'kmeans' parameter"),
     ("kmeans_max_iter", 0, "'kmeans_max_iter' parameter"),
     ("image_shape", 32, "'image_shape' parameter"),
