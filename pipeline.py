@@ -65,7 +65,7 @@ FEATURES = {
     "color": (_color, "ColorHistogram(mode='joint', bins=8, power=0.5): the 8x8x8 HSV cube, "
                       "square-rooted, 512 features"),
     "bovw": (_bovw, "BagOfVisualWords(): Coates-style k-means words on 6x6 patches, triangle "
-                    "code, quadrant pooling"),
+                    "code, quadrant pooling, square-rooted, mirror images added"),
 }
 
 #: Loss names for :func:`make_pipeline`: name -> the classifier it builds.

@@ -5,26 +5,25 @@ Sections (``--sections``, comma-separated; all by default):
 * ``throughput``: ``transform`` of ``--n`` CIFAR-10 images (1600 words, stride
   1) against a bare float32 product of the same shape, all their patches
   times the dictionary (``n * 729`` x 110 times 110 x 1600 for the triangle
-  code), chunked into a reused buffer as any implementation must be.  The
-  peer is timed two ways, BLAS on every core with 32 images a product, and
-  one BLAS thread per core with one image a product (as ours), and the
-  faster counts.  Alternated, median of ``--repeats``.  Goal: ratio <= 2.
+  code; twice as many patch rows with ``mirror=True``, which encodes the
+  mirror image too), chunked into a reused buffer as any implementation must
+  be.  The peer is timed two ways, BLAS on every core with 32 images a
+  product, and one BLAS thread per core with one image a product (as ours),
+  and the faster counts.  Alternated, median of ``--repeats``.  Goal: ratio <= 2.
 * ``accuracy``: on the 45,000 / 5,000 split, BagOfVisualWords (defaults
   unless ``--configs`` says otherwise) fitted on the training images; all
-  50,000 transformed, and (unless ``--no-flip``) the mirror images of all
-  50,000 too; ``StandardScaler``; our ``LinearSVM(loss='squared_hinge',
-  optimizer='lbfgs')`` trained on the training images and their mirrors
-  along a decreasing ``--alphas`` grid with warm start, ``--max-iter``
-  iterations each.  Prints the validation accuracy for each alpha, plain
-  and with a test-time flip (the decision functions of an image and of its
-  mirror image averaged), and the end-to-end time (dictionary, features,
-  training; not the JPEG decoding).  Goal: >= 0.75 in <= 10 minutes on 2 cores.
+  50,000 transformed; ``StandardScaler``; our ``LinearSVM(loss='squared_hinge',
+  optimizer='lbfgs')`` along a decreasing ``--alphas`` grid with warm start,
+  ``--max-iter`` iterations each.  Prints the validation accuracy for each
+  alpha and the end-to-end time (dictionary, features, training; not the
+  JPEG decoding), and the peak memory of the 50,000-image transform.  Goal:
+  >= 0.75 in <= 10 minutes on 2 cores.
 * ``memory``: peak memory (tracemalloc, which sees NumPy's allocations) of
   ``transform`` on 50,000 images, beyond its output.
 
 Run: python bench/bench_bovw.py [--sections throughput,accuracy,memory] [--n 2000]
-     [--repeats 3] [--configs default,hard,400,4000] [--n-train 45000] [--no-flip]
-     [--alphas 1e-2,3e-3] [--max-iter 300] [--train-threads 2]
+     [--repeats 3] [--configs default,nomirror,hard,400,4000] [--n-train 45000]
+     [--alphas 1e-1,3e-2] [--max-iter 300] [--train-threads 2]
 
 A quick run: --sections accuracy --n-train 5000 --max-iter 30
 """
@@ -50,6 +49,9 @@ from features.patches import extract_patches
 
 CONFIGS = {
     "default": {},
+    "nomirror": {"mirror": False},
+    "paper": {"mirror": False, "power": 1.0, "whiten_eps": 0.1, "kmeans": "lloyd",
+              "kmeans_max_iter": 50},
     "hard": {"encoding": "hard"},
     "soft": {"encoding": "soft_threshold"},
     "400": {"n_words": 400},
@@ -102,9 +104,11 @@ def throughput(X, n, repeats):
     print(f"\n# throughput: {n} CIFAR-10 images, 1600 words, stride 1, medians of {repeats} "
           f"alternated repeats ({load_average()})\nwhat | ours | peer | ratio", flush=True)
     lines = []
-    for encoding in ("triangle", "hard", "soft_threshold"):
-        bovw = BagOfVisualWords(encoding=encoding, n_patches=100_000, kmeans="minibatch",
-                                kmeans_max_iter=3, random_state=0).fit(X[:10000])
+    for encoding, mirror in (("triangle", True), ("triangle", False), ("hard", False),
+                             ("soft_threshold", False)):
+        bovw = BagOfVisualWords(encoding=encoding, mirror=mirror, n_patches=100_000,
+                                kmeans="minibatch", kmeans_max_iter=3, random_state=0)
+        bovw.fit(X[:10000])
         # the peer's operands: real patches, augmented by as many columns as
         # ours (|x|^2 and 1 for the triangle, 1 for hard), and the words
         d = 108 + {"triangle": 2, "hard": 1}.get(encoding, 0)
@@ -112,9 +116,10 @@ def throughput(X, n, repeats):
         block[:, :108] = extract_patches(images[:CHUNK], 6).reshape(-1, 108)
         words = np.ones((d, 1600), np.float32)
         words[:108] = bovw.dictionary_.T
+        n_products = n * (2 if mirror else 1)        # image-sized products
         fns = {"ours": lambda: bovw.transform(images),
-               "peer_blas": lambda: bare_product(block, words, n // CHUNK),
-               "peer_threads": lambda: bare_product_threads(block[:729], words, n,
+               "peer_blas": lambda: bare_product(block, words, n_products // CHUNK),
+               "peer_threads": lambda: bare_product_threads(block[:729], words, n_products,
                                                             os.cpu_count() or 1)}
         times = {name: [] for name in fns}
         for _ in range(repeats):
@@ -128,7 +133,8 @@ def throughput(X, n, repeats):
                else "1 BLAS thread per core, 1 image a product")
         other = max(med["peer_blas"], med["peer_threads"])
         lines.append(summary(
-            f"transform ({encoding}) vs bare float32 GEMM ({n * 729} x {d}) @ ({d} x 1600)",
+            f"transform ({encoding}, mirror={mirror}) vs bare float32 GEMM "
+            f"({n_products * 729} x {d}) @ ({d} x 1600)",
             f"{n / med['ours']:,.0f} img/s",
             f"{n / peer:,.0f} img/s ({how}; the other way {n / other:,.0f})",
             f"{med['ours'] / peer:.2f}x the GEMM time (goal <= 2)"))
@@ -136,13 +142,8 @@ def throughput(X, n, repeats):
 
 
 # ------------------------------------------------------------------ accuracy
-def train_grid(F_train, y_train, F_val, y_val, F_val_mirror, alphas, max_iter):
-    """LinearSVM along a decreasing alpha grid, warm-started.
-
-    Returns ``{alpha: (accuracy, accuracy with test-time flip)}``; the second
-    averages the decision functions of each validation image and its mirror
-    image (None without mirrored validation features).
-    """
+def train_grid(F_train, y_train, F_val, y_val, alphas, max_iter):
+    """LinearSVM along a decreasing alpha grid, warm-started: ``{alpha: accuracy}``."""
     svm = LinearSVM(loss="squared_hinge", optimizer="lbfgs", max_iter=max_iter,
                     warm_start=True)
     scores = {}
@@ -151,15 +152,9 @@ def train_grid(F_train, y_train, F_val, y_val, F_val_mirror, alphas, max_iter):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             svm.set_params(alpha=alpha).fit(F_train, y_train)
-        plain = svm.score(F_val, y_val)
-        both = None
-        if F_val_mirror is not None:
-            votes = svm.decision_function(F_val) + svm.decision_function(F_val_mirror)
-            both = float(np.mean(svm.classes_[votes.argmax(axis=1)] == y_val))
-        scores[alpha] = (plain, both)
-        print(f"  alpha {alpha:g}: validation {plain:.4f}"
-              f"{'' if both is None else f', with test-time flip {both:.4f}'} "
-              f"({svm.n_iter_} iterations, {time.perf_counter() - tic:.0f} s)", flush=True)
+        scores[alpha] = svm.score(F_val, y_val)
+        print(f"  alpha {alpha:g}: validation {scores[alpha]:.4f} ({svm.n_iter_} iterations, "
+              f"{time.perf_counter() - tic:.0f} s)", flush=True)
     return scores
 
 
@@ -167,46 +162,33 @@ def accuracy(X, y, config, args):
     X_train, X_val, y_train, y_val = cifar10_fixed_split(X, y)
     X_train, y_train = X_train[:args.n_train], y_train[:args.n_train]
     bovw = BagOfVisualWords(random_state=0, **CONFIGS[config])
-    flips = (" + mirror images (training and test-time flip)" if args.flip else "")
-    print(f"\n# accuracy, {config}: {bovw!r}, {len(X_train)} training images{flips}, "
+    print(f"\n# accuracy, {config}: {bovw!r}, {len(X_train)} training images, "
           f"{len(X_val)} validation ({load_average()})", flush=True)
     tic = time.perf_counter()
     bovw.fit(X_train)
     t_fit = time.perf_counter() - tic
+    X_all = np.concatenate([X_train, X_val])
+    tic_features = time.perf_counter()
     tracemalloc.start()
-    F = bovw.transform(np.concatenate([X_train, X_val]))
+    F = bovw.transform(X_all)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    n_images = len(F)
-    F_train, F_val, F_val_mirror = F[:len(X_train)], F[len(X_train):], None
-    if args.flip:
-        F_train = np.concatenate([F_train, bovw.transform(X_train[:, :, ::-1])])
-        y_train = np.concatenate([y_train, y_train])
-        F_val_mirror = bovw.transform(X_val[:, :, ::-1])
-        n_images += len(X_train) + len(X_val)
-    del F
-    t_features = time.perf_counter() - tic - t_fit
-    print(f"  dictionary {t_fit:.0f} s; features of {n_images} images {t_features:.0f} s "
-          f"({n_images / t_features:.0f} img/s); the transform of {len(X_train) + len(X_val)} "
-          f"images peaked at {peak / 2**20:.0f} MiB (output "
-          f"{(len(X_train) + len(X_val)) * F_train.shape[1] * 4 / 2**20:.0f} MiB)", flush=True)
+    t_features = time.perf_counter() - tic_features
+    print(f"  dictionary {t_fit:.0f} s; features of {len(F)} images {t_features:.0f} s "
+          f"({len(F) / t_features:.0f} img/s), peak memory {peak / 2**20:.0f} MiB (output "
+          f"{F.nbytes / 2**20:.0f} MiB)", flush=True)
+    F_train, F_val = F[:len(X_train)], F[len(X_train):]
     scaler = StandardScaler(copy=False).fit(F_train)
     F_train, F_val = scaler.transform(F_train), scaler.transform(F_val)
-    if F_val_mirror is not None:
-        F_val_mirror = scaler.transform(F_val_mirror)
     with threadpool_limits(limits=args.train_threads, user_api="blas"):
-        scores = train_grid(F_train, y_train, F_val, y_val, F_val_mirror, args.alphas,
-                            args.max_iter)
+        scores = train_grid(F_train, y_train, F_val, y_val, args.alphas, args.max_iter)
     total = time.perf_counter() - tic
-    best = max(scores, key=lambda a: scores[a][0])
-    result = f"validation {scores[best][0]:.4f} (alpha {best:g})"
-    if args.flip:
-        best_both = max(scores, key=lambda a: scores[a][1])
-        result += f"; with test-time flip {scores[best_both][1]:.4f} (alpha {best_both:g})"
+    best = max(scores, key=scores.get)
     return summary(
         f"{config}: {bovw.n_words} words, {bovw.encoding}, {bovw.pooling}, power "
-        f"{bovw.power}, {len(X_train)} training images{' + mirrors' if args.flip else ''}",
-        result, "straightforward NumPy: 0.735 (test)",
+        f"{bovw.power}, mirror {bovw.mirror}, {len(X_train)} training images",
+        f"validation {scores[best]:.4f} (alpha {best:g})",
+        "straightforward NumPy: 0.735 (test)",
         f"end to end {total / 60:.1f} min (dictionary {t_fit:.0f} s, features "
         f"{t_features:.0f} s, training {total - t_fit - t_features:.0f} s)")
 
@@ -234,16 +216,12 @@ def main():
     parser.add_argument("--configs", default="default",
                         help=f"comma-separated, of {sorted(CONFIGS)}")
     parser.add_argument("--n-train", type=int, default=45000)
-    parser.add_argument("--flip", action=argparse.BooleanOptionalAction, default=True,
-                        help="train on the mirror images too, and score the validation "
-                             "images with and without averaging over their mirror images")
-    parser.add_argument("--alphas", default="1e-2")
+    parser.add_argument("--alphas", default="1e-1,3e-2")
     parser.add_argument("--max-iter", type=int, default=300,
                         help="L-BFGS iterations per alpha")
-    parser.add_argument("--train-threads", type=int, default=1,
-                        help="BLAS threads while training; 1 by default: the classifier's "
-                             "products of 512-row blocks ran 3 to 6 times slower on 2 OpenBLAS "
-                             "threads than on 1 when other processes shared the cores")
+    parser.add_argument("--train-threads", type=int, default=os.cpu_count() or 1,
+                        help="BLAS threads while training (every core by default; 1 is "
+                             "faster when other processes share the cores)")
     args = parser.parse_args()
     args.alphas = [float(a) for a in args.alphas.split(",")]
     sections = args.sections.split(",")

@@ -67,7 +67,7 @@ class Pooling:
         Patch positions per image, rows and columns.
     levels : sequence of int
         Cells per side of each level: ``(2,)`` quadrants, ``(1,)`` the whole
-        image, ``(1, 2, 4)`` a spatial pyramid [3]_.
+        image, ``(1, 2, 4)`` a spatial pyramid (Lazebnik, Schmid & Ponce 2006).
     """
 
     def __init__(self, grid, levels):
@@ -106,7 +106,7 @@ class Pooling:
                          for a, b in zip(self.col_edges[:-1], self.col_edges[1:])], axis=1)
 
     def regions(self, atoms):
-        """Sums over each level's cells: ``(n_atom_rows, n_atom_cols, ...) -> (n_regions, ...)``."""
+        """Sums over each level's cells: ``(atom rows, atom cols, ...) -> (n_regions, ...)``."""
         return np.stack([atoms[r, c].sum(axis=(0, 1)) for r, c in self.cells])
 
     def pool(self, values):
@@ -129,7 +129,7 @@ class Pooling:
 
 def encode_images(images, dictionary, *, patch_size, stride=1, patch_mean=None,
                   whitening=None, normalize_eps=10.0, encoding="triangle", threshold=0.25,
-                  levels=(2,), power=1.0, chunk_size=32, n_jobs=1):
+                  levels=(2,), power=1.0, mirror=False, chunk_size=32, n_jobs=1):
     """Bag-of-visual-words features of a batch of images.
 
     Parameters
@@ -154,6 +154,10 @@ def encode_images(images, dictionary, *, patch_size, stride=1, patch_mean=None,
         Pooling grid of each level (:class:`Pooling`).
     power : float > 0, default=1.0
         Every pooled code is raised to this power (0.5: square root).
+    mirror : bool, default=False
+        Add the features of each image's mirror image (flipped left to
+        right), computed the same way, to its own: twice the work, and
+        features that a horizontal flip leaves unchanged.
     chunk_size : int, default=32
         Images a worker takes at a time: it holds their
         ``chunk_size * rows * cols * d`` patch values (float32) and one
@@ -186,32 +190,37 @@ def encode_images(images, dictionary, *, patch_size, stride=1, patch_mean=None,
     floor = np.full(n_words, threshold, dtype=np.float32)
 
     def one_chunk(part):
-        patches = extract_patches(images[part], patch_size, stride).reshape(-1, n_positions, d)
-        if normalize_eps is not None:
-            normalize_patches(patches.reshape(-1, d), normalize_eps)
+        flips = (images[part], images[part, :, ::-1]) if mirror else (images[part],)
         x = np.empty((n_positions, words.shape[0]), dtype=np.float32)
         x[:, d:] = 1
         z = np.empty((n_positions, n_words), dtype=np.float32)
-        # One image at a time: its products (4.7 MB for 729 patches and 1600
-        # words) stay in cache for the encoding passes, and every image goes
-        # through operations of the same shapes whatever the batch, so its
-        # features do not depend on the chunking (BLAS kernels round
-        # differently for different matrix sizes).
-        for i, patches_i in enumerate(patches):
-            if whitening is None:
-                x[:, :d] = patches_i
-            else:
-                np.matmul(patches_i, whitening, out=x[:, :d])
-                x[:, :d] -= shift
-            if encoding == "triangle":
-                np.einsum("ij,ij->i", x[:, :d], x[:, :d], out=x[:, d + 1])
-            np.matmul(x, words, out=z)
-            pooled = _encode_image(z, encoding, pooling, mean_weights, floor)
-            if power == 0.5:
-                np.sqrt(pooled, out=pooled)
-            elif power != 1:
-                np.power(pooled, np.float32(power), out=pooled)
-            out[part.start + i] = pooled.ravel()
+        for k, chunk in enumerate(flips):
+            patches = extract_patches(chunk, patch_size, stride).reshape(-1, n_positions, d)
+            if normalize_eps is not None:
+                normalize_patches(patches.reshape(-1, d), normalize_eps)
+            # One image at a time: its products (4.7 MB for 729 patches and
+            # 1600 words) stay in cache for the encoding passes, and every
+            # image goes through operations of the same shapes whatever the
+            # batch, so its features do not depend on the chunking (BLAS
+            # kernels round differently for different matrix sizes).
+            for i, patches_i in enumerate(patches):
+                if whitening is None:
+                    x[:, :d] = patches_i
+                else:
+                    np.matmul(patches_i, whitening, out=x[:, :d])
+                    x[:, :d] -= shift
+                if encoding == "triangle":
+                    np.einsum("ij,ij->i", x[:, :d], x[:, :d], out=x[:, d + 1])
+                np.matmul(x, words, out=z)
+                pooled = _encode_image(z, encoding, pooling, mean_weights, floor)
+                if power == 0.5:
+                    np.sqrt(pooled, out=pooled)
+                elif power != 1:
+                    np.power(pooled, np.float32(power), out=pooled)
+                if k == 0:
+                    out[part.start + i] = pooled.ravel()
+                else:
+                    out[part.start + i] += pooled.ravel()
 
     # One BLAS thread per worker: a product of one image's patches is too
     # small for BLAS's own threads to pay (and they are ruinous when the cores

@@ -137,7 +137,8 @@ def test_shapes_and_names(pooling, n_regions, last):
 
 
 def test_hard_counts_sum_to_the_patches_of_each_region():
-    bovw = BagOfVisualWords(**SMALL, encoding="hard", pooling=(1, 2, 3), power=1).fit(IMAGES)
+    bovw = BagOfVisualWords(**SMALL, encoding="hard", pooling=(1, 2, 3), power=1,
+                            mirror=False).fit(IMAGES)
     counts = bovw.transform(IMAGES).reshape(12, 1 + 4 + 9, 6)
     rows, cols = patch_grid((14, 13), 4)                      # 11 x 10 positions
     assert (counts == np.round(counts)).all()
@@ -209,9 +210,26 @@ def test_chunked_and_threaded_equal_unchunked(encoding):
             bovw.set_params(chunk_size=chunk_size, n_jobs=n_jobs).transform(IMAGES), whole)
 
 
+@pytest.mark.parametrize("encoding", ["triangle", "hard", "soft_threshold"])
+def test_mirror_adds_the_codes_of_the_mirror_image(encoding):
+    bovw = BagOfVisualWords(**SMALL, encoding=encoding, pooling=(1, 2), power=1,
+                            mirror=False).fit(IMAGES)
+    own, flipped = bovw.transform(IMAGES), bovw.transform(IMAGES[:, :, ::-1])
+    assert not np.allclose(own, flipped)
+    both = bovw.set_params(mirror=True).transform(IMAGES)
+    np.testing.assert_array_equal(both, own + flipped)
+    # a flip leaves the features unchanged, to the last bit
+    np.testing.assert_array_equal(bovw.transform(IMAGES[:, :, ::-1]), both)
+    np.testing.assert_array_equal(bovw.set_params(chunk_size=5, n_jobs=2).transform(IMAGES),
+                                  both)
+    if encoding == "hard":          # each patch counted once per orientation
+        np.testing.assert_array_equal(both.reshape(12, 5, 6)[:, 0].sum(axis=1),
+                                      2 * np.prod(patch_grid((14, 13), 4)))
+
+
 @pytest.mark.parametrize("encoding", ["triangle", "hard"])
 def test_power_raises_the_pooled_codes(encoding):
-    bovw = BagOfVisualWords(**SMALL, encoding=encoding, power=1).fit(IMAGES)
+    bovw = BagOfVisualWords(**SMALL, encoding=encoding, power=1, mirror=False).fit(IMAGES)
     plain = bovw.transform(IMAGES)
     np.testing.assert_allclose(bovw.set_params(power=0.5).transform(IMAGES), np.sqrt(plain),
                                rtol=1e-6)
@@ -311,6 +329,7 @@ def test_transform_on_other_channels_or_too_small_images():
     ("pooling", (), "pooling must be"),
     ("pooling", (2.0,), "pooling must be"),
     ("power", 0, "'power' parameter"),
+    ("mirror", "yes", "'mirror' parameter"),
     ("kmeans", "elkan", "'kmeans' parameter"),
     ("kmeans_max_iter", 0, "'kmeans_max_iter' parameter"),
     ("image_shape", 32, "'image_shape' parameter"),
@@ -322,6 +341,21 @@ def test_transform_on_other_channels_or_too_small_images():
 def test_every_parameter_is_checked_at_fit(param, value, message):
     with pytest.raises(ValueError, match=message):
         BagOfVisualWords(**{**SMALL, param: value}).fit(IMAGES)
+
+
+def test_set_params_after_fit_is_checked_by_transform():
+    bovw = BagOfVisualWords(**SMALL).fit(IMAGES)
+    expected = bovw.transform(IMAGES)
+    for param, value in (("mirror", "yes"), ("chunk_size", 0), ("power", -1.0),
+                         ("encoding", "sparse")):
+        with pytest.raises(ValueError, match=f"'{param}' parameter"):
+            bovw_bad = pickle.loads(pickle.dumps(bovw)).set_params(**{param: value})
+            bovw_bad.transform(IMAGES)
+    # settings that shaped the dictionary and the pooling stay those of fit
+    changed = pickle.loads(pickle.dumps(bovw)).set_params(patch_size=3, n_words=2,
+                                                          pooling="global")
+    np.testing.assert_array_equal(changed.transform(IMAGES), expected)
+    assert len(changed.get_feature_names_out()) == expected.shape[1]
 
 
 def test_bad_images_and_not_fitted():
