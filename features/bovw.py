@@ -235,9 +235,14 @@ class BagOfVisualWords(ImageTransformer):
                 f"(cells per side of each pyramid level, e.g. (1, 2, 4)); got {self.pooling!r}.")
         return tuple(int(g) for g in levels)
 
-    def _check_size(self, image_shape, levels, patch_size, fitted_shape=None):
-        """Raise a ValueError naming the sizes if these images cannot be encoded."""
+    def _check_size(self, image_shape, levels, fitted_shape=None, patch_size=None):
+        """Raise a ValueError naming the sizes if these images cannot be encoded.
+
+        ``patch_size`` is the fitted dictionary's in ``transform``; the
+        parameter's otherwise.
+        """
         owner = type(self).__name__
+        patch_size = self.patch_size if patch_size is None else patch_size
         height, width = image_shape[:2]
         if fitted_shape is not None and image_shape[2:] != fitted_shape[2:]:
             raise ValueError(
@@ -274,7 +279,7 @@ class BagOfVisualWords(ImageTransformer):
         """
         levels = self._levels()
         images = self._validated(X)
-        self._check_size(images.shape[1:], levels, self.patch_size)
+        self._check_size(images.shape[1:], levels)
         positions = images.shape[0] * int(np.prod(patch_grid(images.shape[1:3],
                                                              self.patch_size)))
         if self.n_words > min(self.n_patches, positions):
@@ -343,7 +348,7 @@ class BagOfVisualWords(ImageTransformer):
         # the patch size and pooling are those of the fitted dictionary, even
         # if set_params has changed them since
         patch_size = self.patch_shape_[0]
-        self._check_size(images.shape[1:], self.levels_, patch_size, self.image_shape_)
+        self._check_size(images.shape[1:], self.levels_, self.image_shape_, patch_size)
         return encode_images(
             images, self.dictionary_, patch_size=patch_size, stride=self.stride,
             patch_mean=self.patch_mean_, whitening=self.whitening_,
