@@ -33,6 +33,7 @@ from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from classifiers import LinearSVM, SoftmaxClassifier
+from classifiers.linear import SMOOTH_LOSSES, SMOOTH_PENALTIES
 from classifiers.optimizers import OPTIMIZERS, get_optimizer
 from features import HOG, BagOfVisualWords, ColorHistogram, RawPixels
 from features.patches import patch_grid
@@ -154,8 +155,29 @@ def _check_feature_params(feature_params):
     return {name: dict(params) for name, params in feature_params.items()}
 
 
+# The smooth losses train by L-BFGS to (nearly) the exact optimum, so that a
+# grid search compares the alphas rather than how far 20 epochs of momentum
+# got: on the bag of words (6,400 features, 45,000 images) softmax with the
+# minibatch defaults stopped at 0.664 validation accuracy, L-BFGS reached
+# 0.729 in its default 100 iterations and 0.775 (squared hinge) in 300-600.
+# The hinge has no gradient for L-BFGS and keeps the classifier's defaults.
+LBFGS_DEFAULTS = {"optimizer": "lbfgs", "max_iter": 300}
+
+
 def _classifier(loss, classifier_params):
-    return LOSSES[_check_loss(loss)]().set_params(**classifier_params)
+    """The classifier of ``loss`` with ``classifier_params``.
+
+    Smooth losses (l2 or no penalty, no early stopping) default to
+    :data:`LBFGS_DEFAULTS` unless ``classifier_params`` names another optimizer;
+    ``max_iter`` then counts that optimizer's own units (epochs).
+    """
+    classifier = LOSSES[_check_loss(loss)]()
+    lbfgs_able = (classifier.loss in SMOOTH_LOSSES
+                  and classifier_params.get("penalty", "l2") in SMOOTH_PENALTIES
+                  and not classifier_params.get("early_stopping", False))
+    if lbfgs_able and classifier_params.get("optimizer", "lbfgs") == "lbfgs":
+        classifier.set_params(**LBFGS_DEFAULTS)
+    return classifier.set_params(**classifier_params)
 
 
 def make_pipeline(features="hog+color", loss="hinge", *, memory=None, feature_params=None,
@@ -170,7 +192,10 @@ def make_pipeline(features="hog+color", loss="hinge", *, memory=None, feature_pa
         :data:`FEATURES` for what each builds).
     loss : {'hinge', 'squared_hinge', 'softmax'}, default='hinge'
         ``LinearSVM()``, ``LinearSVM(loss='squared_hinge')`` or
-        ``SoftmaxClassifier()``, with defaults that need no tuning.
+        ``SoftmaxClassifier()``, with defaults that need no tuning; the two
+        smooth losses train with ``optimizer='lbfgs', max_iter=300`` unless
+        ``classifier_params`` choose another optimizer (or an l1 penalty or
+        early stopping, which L-BFGS cannot do).
     memory : str, path or joblib.Memory, default=None
         Where to cache the features (:class:`CachedFeatures`); None computes
         them on every call.
@@ -914,8 +939,9 @@ def _parser():
     parser.add_argument("--loss", nargs="+", default=["hinge"], dest="losses",
                         metavar="LOSS", help=f"losses: {', '.join(LOSSES)}")
     parser.add_argument("--optimizer", default=None, metavar="NAME",
-                        help=f"classifier optimizer: {', '.join(OPTIMIZERS)} (default: the "
-                             "classifier's, momentum)")
+                        help=f"classifier optimizer: {', '.join(OPTIMIZERS)} (default: "
+                             "lbfgs for the smooth losses, squared_hinge and softmax, "
+                             "momentum for the hinge)")
     parser.add_argument("--max-iter", type=int, default=None, metavar="N",
                         help="classifier epochs (lbfgs: iterations) (default: the "
                              "classifier's own budget)")

@@ -82,6 +82,20 @@ def test_make_pipeline_losses(loss, cls, name):
     assert isinstance(clf, cls) and clf.loss == name
 
 
+@pytest.mark.parametrize("loss, params, optimizer, max_iter", [
+    ("softmax", {}, "lbfgs", 300),
+    ("squared_hinge", {}, "lbfgs", 300),
+    ("softmax", {"max_iter": 40}, "lbfgs", 40),
+    ("softmax", {"optimizer": "adam"}, "adam", None),         # epochs: the classifier's
+    ("softmax", {"penalty": "l1"}, "momentum", None),         # L-BFGS has no l1
+    ("squared_hinge", {"early_stopping": True}, "momentum", None),
+    ("hinge", {}, "momentum", None),                          # no gradient for L-BFGS
+])
+def test_smooth_losses_default_to_lbfgs(loss, params, optimizer, max_iter):
+    clf = pipeline.make_pipeline("raw", loss, **params).named_steps["classifier"]
+    assert (clf.optimizer, clf.max_iter) == (optimizer, max_iter)
+
+
 def test_make_pipeline_fits_and_predicts():
     X, y = shapes_and_colours()
     pipe = pipeline.make_pipeline("hog+color", random_state=0).fit(X[::2], y[::2])
