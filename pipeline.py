@@ -171,13 +171,13 @@ def _classifier(loss, classifier_params):
     :data:`LBFGS_DEFAULTS` unless ``classifier_params`` names another optimizer;
     ``max_iter`` then counts that optimizer's own units (epochs).
     """
-    classifier = LOSSES[_check_loss(loss)]()
-    lbfgs_able = (classifier.loss in SMOOTH_LOSSES
-                  and classifier_params.get("penalty", "l2") in SMOOTH_PENALTIES
-                  and not classifier_params.get("early_stopping", False))
-    if lbfgs_able and classifier_params.get("optimizer", "lbfgs") == "lbfgs":
-        classifier.set_params(**LBFGS_DEFAULTS)
-    return classifier.set_params(**classifier_params)
+    classifier = LOSSES[_check_loss(loss)]().set_params(**classifier_params)
+    # the settings as set, so the classifier's own defaults are not restated here
+    if (classifier_params.get("optimizer", "lbfgs") == "lbfgs"
+            and classifier.loss in SMOOTH_LOSSES and classifier.penalty in SMOOTH_PENALTIES
+            and not classifier.early_stopping):
+        classifier.set_params(**{**LBFGS_DEFAULTS, **classifier_params})
+    return classifier
 
 
 def make_pipeline(features="hog+color", loss="hinge", *, memory=None, feature_params=None,

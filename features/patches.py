@@ -196,9 +196,9 @@ def tile_patches(patches, patch_shape, n_cols=None, border=1):
     -------
     tiles : ndarray of shape (H', W') or (H', W', C), uint8
         ``H' = n_rows * (p + border) + border``, ``W' = n_cols * (q + border) +
-        border``, ``n_rows = ceil(k / n_cols)``.  Each patch is stretched on its own (its minimum to 0, maximum to
-        255; a constant patch is grey), which shows the structure of every
-        word whatever its contrast.
+        border``, ``n_rows = ceil(k / n_cols)``.  Each patch is stretched on
+        its own (its minimum to 0, maximum to 255; a constant patch is grey),
+        which shows the structure of every word whatever its contrast.
 
     Examples
     --------
