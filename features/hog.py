@@ -321,7 +321,10 @@ def _hog_checked(images, orientations, cell, block, block_norm, transform_sqrt, 
             chunk = np.moveaxis(chunk, 3, 1)
         x = to_float(chunk, dtype, scale=255)
         if x.ndim == 4 and color_mode == "grayscale":
-            x = x @ gray
+            # Three products added in a fixed order, not ``x @ gray``: BLAS
+            # kernels round a matrix-vector product differently (FMA or not)
+            # depending on the CPU and the matrix's shape.
+            x = x[..., 0] * gray[0] + x[..., 1] * gray[1] + x[..., 2] * gray[2]
         if transform_sqrt:
             np.sqrt(x, out=x)
         g_row, g_col = _gradients(x)

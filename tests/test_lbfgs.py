@@ -12,7 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from classifiers import LinearClassifier, LinearSVM, SoftmaxClassifier
-from classifiers.lbfgs import line_search, minimize, two_loop
+from classifiers.lbfgs import F_NOISE, line_search, minimize, two_loop
 from classifiers.optimizers import LBFGS
 
 
@@ -21,6 +21,14 @@ def rosenbrock(x):
     g = np.array([-400 * x[0] * (x[1] - x[0] ** 2) - 2 * (1 - x[0]),
                   200 * (x[1] - x[0] ** 2)])
     return f, g
+
+
+def assert_descends_within_rounding(values):
+    """Every accepted step lowers f, or raises it by no more than the line search's
+    allowance for rounding (Hager & Zhang's approximate Wolfe test, F_NOISE * |f|)."""
+    rises = [b - a for a, b in zip(values, values[1:]) if b > a]
+    allowed = [F_NOISE * abs(a) for a, b in zip(values, values[1:]) if b > a]
+    assert all(r <= tol for r, tol in zip(rises, allowed)), (rises, allowed)
 
 
 def quadratic(seed=0, n=30, ridge=0.1):
@@ -118,7 +126,7 @@ def test_minimize_stops_at_max_iter_and_calls_back():
     assert result.status == "max_iter" and result.n_iter == 5
     assert [k for k, _ in seen] == [1, 2, 3, 4, 5]
     values = [f for _, f in seen]
-    assert all(b <= a for a, b in zip(values, values[1:]))       # monotone descent
+    assert_descends_within_rounding(values)
 
 
 def test_minimize_stops_cleanly_when_no_step_helps():
@@ -206,8 +214,12 @@ def test_lbfgs_squared_hinge_reaches_zero_gradient():
     assert svm.best_loss_ <= ref.fun + 1e-12
     np.testing.assert_allclose(svm._P.ravel(), ref.x, atol=1e-5)
     assert svm.n_iter_ == svm.t_ == len(svm.loss_curve_)
-    assert svm.best_loss_ == min(svm.loss_curve_) == svm.loss_curve_[-1]
-    assert all(b <= a for a, b in zip(svm.loss_curve_, svm.loss_curve_[1:]))
+    assert svm.best_loss_ == min(svm.loss_curve_)
+    # Near the optimum the approximate Wolfe test accepts steps whose value
+    # rises within rounding (by one ulp on some BLAS kernels): the promise is
+    # descent up to F_NOISE, and the optimum reached (checked above).
+    assert_descends_within_rounding(svm.loss_curve_)
+    assert svm.loss_curve_[-1] <= ref.fun + F_NOISE * abs(ref.fun)
 
 
 def test_lbfgs_max_iter_warns_and_counts_iterations():

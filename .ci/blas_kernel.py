@@ -1,0 +1,28 @@
+"""Check that OpenBLAS runs the kernel OPENBLAS_CORETYPE asks for (CI, issue 14).
+
+Usage: python .ci/blas_kernel.py KERNEL.  Exits 1 when NumPy's OpenBLAS reports
+another kernel (e.g. the CPU lacks the instructions, or the wheel was built
+without runtime kernel selection), so a kernel run cannot pass by testing the
+default kernel again.
+"""
+import os
+import sys
+
+import numpy  # noqa: F401  (loads OpenBLAS, which threadpoolctl then inspects)
+from threadpoolctl import threadpool_info
+
+# OpenBLAS's DYNAMIC_ARCH build names its Prescott (SSE3) kernel set after
+# the older core it shares: the name it reports back is 'Katmai'.
+ALIASES = {"prescott": {"prescott", "katmai"}}
+
+wanted = sys.argv[1]
+blas = [lib for lib in threadpool_info() if lib["internal_api"] == "openblas"]
+if not blas:
+    sys.exit(f"no OpenBLAS found by threadpoolctl: {threadpool_info()}")
+got = {str(lib.get("architecture")) for lib in blas}
+accepted = ALIASES.get(wanted.lower(), {wanted.lower()})
+print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}: OpenBLAS "
+      f"{blas[0]['version']} runs the {', '.join(sorted(got))} kernel, "
+      f"{blas[0]['num_threads']} thread(s)")
+if not {g.lower() for g in got} <= accepted:
+    sys.exit(f"asked for the {wanted} kernel, OpenBLAS runs {got}")
