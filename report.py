@@ -64,11 +64,12 @@ def optimizer_study(F, y, *, loss="softmax", alpha=1e-3, epochs=10, random_state
     -------
     curves : dict of str -> list of float
         ``loss_curve_`` of each optimizer of :data:`classifiers.optimizers.OPTIMIZERS`
-        except lbfgs (whose iterations are not epochs), with its defaults.
+        except the full-batch ones, lbfgs and exact (whose iterations are not
+        epochs), with its defaults.
     """
     curves = {}
-    for name in OPTIMIZERS:
-        if name == "lbfgs":
+    for name, optimizer in OPTIMIZERS.items():
+        if optimizer.full_batch:
             continue
         clf = _classifier(loss, dict(optimizer=name, alpha=alpha, max_iter=epochs, tol=None,
                                      random_state=random_state))

@@ -34,8 +34,9 @@ def check_number(owner, name, value, *, low=None, high=None, low_open=False,
     kind = Integral if integer else Real
     ok = isinstance(value, kind) and not isinstance(value, (bool, np.bool_))
     # math.isfinite, not np.isfinite: a Python int beyond int64 is a valid
-    # (finite) integer, on which np.isfinite raises a TypeError.
-    ok = ok and (isinstance(value, Integral) or math.isfinite(value))
+    # (finite) integer, on which np.isfinite raises a TypeError.  A real
+    # setting must also be a float: 10**400 is an int no float can hold.
+    ok = ok and (integer or _as_float(value) is not None)
     if ok and low is not None:
         ok = value > low if low_open else value >= low
     if ok and high is not None:
@@ -55,3 +56,12 @@ def check_bool(owner, name, value):
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{type(owner).__name__}: {name} must be True or False, "
                          f"got {value!r}.")
+
+
+def _as_float(value):
+    """``value`` as a finite float, or None (overflow, inf, NaN)."""
+    try:
+        value = float(value)
+    except (OverflowError, TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None

@@ -26,6 +26,7 @@ References
    scale optimization", Mathematical Programming 45, 1989.
 """
 
+import sys
 from collections import deque
 from typing import NamedTuple
 
@@ -53,10 +54,11 @@ class LBFGSResult(NamedTuple):
         Iterations done (accepted steps).
     n_fev : int
         Evaluations of ``fun``, the initial one included.
-    status : {'converged', 'max_iter', 'line_search'}
+    status : {'converged', 'max_iter', 'line_search', 'callback'}
         Why it stopped: the gradient's max-norm fell to ``tol``; ``max_iter``
-        iterations ran; or no step along the direction lowered ``f`` any more
-        (usually the arithmetic's precision limit).
+        iterations ran; no step along the direction lowered ``f`` any more
+        (usually the arithmetic's precision limit); or ``callback`` returned
+        True (a stopping test of the caller's, such as a duality gap).
     pairs : list of (s, y, rho)
         The curvature memory at the end, oldest first, to warm-start a
         related problem (see ``pairs`` of :func:`minimize`).
@@ -77,7 +79,7 @@ def _dot(a, b):
                         b.ravel().astype(np.float64, copy=False)))
 
 
-def two_loop(grad, pairs):
+def two_loop(grad, pairs, precondition=None):
     """The L-BFGS direction ``-H grad`` (Nocedal & Wright, algorithm 7.4).
 
     Parameters
@@ -97,7 +99,14 @@ def two_loop(grad, pairs):
         a = rho * _dot(s, q)
         q -= q.dtype.type(a) * y
         alphas.append(a)
-    if pairs:
+    if precondition is not None:
+        # H0 = gamma M^-1: M approximates the Hessian's shape, gamma its scale
+        # along the last step (gamma = s.y / y.M^-1 y).
+        q = precondition(q)
+        if pairs:
+            s, y, _ = pairs[-1]
+            q *= q.dtype.type(_dot(s, y) / _dot(y, precondition(y)))
+    elif pairs:
         s, y, _ = pairs[-1]
         # H0 = gamma I with gamma = s.y / y.y: the curvature seen along the last
         # step, so that the unit step is usually accepted (N&W eq. 7.20).
@@ -235,7 +244,7 @@ def line_search(phi, f0, d0, step, *, c1=1e-4, c2=0.9, max_evals=20, max_step=1e
 
 
 def minimize(fun, x0, *, m=10, max_iter=100, tol=1e-4, c1=1e-4, c2=0.9, max_ls=20,
-             callback=None, pairs=()):
+             callback=None, pairs=(), precondition=None):
     """Minimize a smooth function by L-BFGS.
 
     Parameters
@@ -254,8 +263,10 @@ def minimize(fun, x0, *, m=10, max_iter=100, tol=1e-4, c1=1e-4, c2=0.9, max_ls=2
         Strong Wolfe constants (N&W's values for quasi-Newton methods).
     max_ls : int, default=20
         Function evaluations per line search at most.
-    callback : callable ``(n_iter, x, f, grad) -> None``, optional
-        Called after every iteration.
+    callback : callable ``(n_iter, x, f, grad) -> bool or None``, optional
+        Called after every iteration; returning True stops the iterations
+        (status 'callback').  ``x`` is the very array that was passed to
+        ``fun`` when the accepted point was evaluated.
     pairs : sequence of (s, y, rho), optional
         Curvature pairs to start from, oldest first (e.g. the ``pairs`` of a
         previous result, corrected for a change of the problem); pairs with
@@ -286,7 +297,7 @@ def minimize(fun, x0, *, m=10, max_iter=100, tol=1e-4, c1=1e-4, c2=0.9, max_ls=2
     n_fev, n_iter = 1, 0
     eps = float(np.finfo(x.dtype).eps)
     pairs = deque(((s, y, 1.0 / _dot(s, y)) for s, y, _ in pairs
-                   if _dot(s, y) > eps * _dot(y, y)), maxlen=m)
+                   if _dot(s, y) > eps * _dot(y, y)), maxlen=min(m, sys.maxsize))
 
     def converged(grad):
         return float(np.max(np.abs(grad))) <= tol
@@ -297,13 +308,14 @@ def minimize(fun, x0, *, m=10, max_iter=100, tol=1e-4, c1=1e-4, c2=0.9, max_ls=2
         for restart in (False, True):
             if restart:
                 pairs.clear()
-            p = two_loop(g, pairs)
+            p = two_loop(g, pairs, precondition)
             d0 = _dot(g, p)
             if not d0 < 0:                 # not a descent direction: lost curvature
                 continue
             # Without curvature information the unit step has no scale; N&W
-            # (s.3.5) start steepest descent at a step of length 1 / ||g||.
-            step = 1.0 if pairs else min(1.0, 1.0 / np.sqrt(_dot(g, g)))
+            # (s.3.5) start steepest descent at a step of length 1 / ||g||
+            # (of length 1 along a preconditioned direction).
+            step = 1.0 if pairs else min(1.0, 1.0 / np.sqrt(_dot(p, p)))
 
             def phi(a, p=p):
                 xa = x + x.dtype.type(a) * p
@@ -327,8 +339,8 @@ def minimize(fun, x0, *, m=10, max_iter=100, tol=1e-4, c1=1e-4, c2=0.9, max_ls=2
         decrease = f - fa
         x, f, g = x_new, fa, g_new
         n_iter += 1
-        if callback is not None:
-            callback(n_iter, x, f, g)
+        if callback is not None and callback(n_iter, x, f, g):
+            return LBFGSResult(x, f, g, n_iter, n_fev, "callback", list(pairs))
         if not ok and decrease <= 10 * eps * max(1.0, abs(f)):
             # The step lowered f, but by no more than rounding: f is flat to the
             # arithmetic's precision along every direction tried.

@@ -13,6 +13,8 @@ References
 .. [2] A. Coates, H. Lee and A. Y. Ng, "An analysis of single-layer networks
    in unsupervised feature learning", AISTATS 2011 (L2-SVM, squared hinge).
 .. [3] CS231n, "Linear classification: Support Vector Machine / Softmax".
+.. [4] Y. Nesterov, "Smooth minimization of non-smooth functions",
+   Mathematical Programming 103, 2005 (the smoothed hinge).
 """
 
 import numpy as np
@@ -69,6 +71,44 @@ def squared_hinge(S, y, margin=1.0):
     dS = 2 * M
     dS[rows, y] = -dS.sum(axis=1)
     return L, dS
+
+
+def smoothed_hinge(S, y, margin=1.0, smoothing=1.0):
+    """The multiclass hinge with each term Huber-smoothed (Nesterov 2005).
+
+    ``L_i = sum_{j != y_i} h_mu(m_ij)`` with ``m_ij = s_j - s_{y_i} + margin`` and
+
+    ``h_mu(z) = max_{0 <= a <= 1} (a z - mu a^2 / 2)``: 0 for ``z <= 0``,
+    ``z^2 / (2 mu)`` for ``0 < z < mu`` and ``z - mu / 2`` beyond.
+
+    Its derivative ``a = clip(z / mu, 0, 1)`` is continuous, so a quasi-Newton
+    method can minimize it, and the maximizing ``a`` is a feasible point of the
+    hinge's dual (:mod:`classifiers.duality`).  The smoothing lowers each term
+    by ``h(z) - h_mu(z) = mu (a - a^2 / 2)``, between 0 and ``mu / 2``.
+
+    Parameters
+    ----------
+    S : ndarray of shape (n_samples, n_classes)
+    y : ndarray of shape (n_samples,)
+    margin : float, default=1.0
+    smoothing : float > 0, default=1.0
+        ``mu``, the width of the quadratic piece.
+
+    Returns
+    -------
+    L : ndarray of shape (n_samples,)
+    dS : ndarray of shape (n_samples, n_classes)
+        ``a_ij`` off the true class, ``-sum_j a_ij`` on it.
+    """
+    M, rows = _hinge_margins(S, y, margin)
+    mu = S.dtype.type(smoothing)
+    np.maximum(M, 0, out=M)
+    A = np.minimum(M, mu)
+    A /= mu
+    # h_mu(z) = a z - mu a^2 / 2 at the maximizing a
+    L = np.einsum("ij,ij->i", A, M) - mu / 2 * np.einsum("ij,ij->i", A, A)
+    A[rows, y] = -A.sum(axis=1)
+    return L, A
 
 
 def log_softmax(S):

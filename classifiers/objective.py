@@ -30,7 +30,8 @@ def scores(P, X, fit_intercept):
 
 
 def objective(P, X, y, sample_weight, *, loss, margin, penalty, alpha,
-              l1_ratio, fit_intercept, block_rows=BLOCK_ROWS, l1_in_gradient=True):
+              l1_ratio, fit_intercept, block_rows=BLOCK_ROWS, l1_in_gradient=True,
+              dS_out=None):
     """Objective value and its gradient with respect to ``P``.
 
     Parameters
@@ -42,7 +43,10 @@ def objective(P, X, y, sample_weight, *, loss, margin, penalty, alpha,
         Class indices in ``0 .. n_classes - 1``.
     sample_weight : ndarray of shape (n_samples,)
         Non-negative weights with a positive sum.
-    loss : {'hinge', 'squared_hinge', 'softmax'}
+    loss : {'hinge', 'squared_hinge', 'softmax'} or callable
+        A name of :data:`~classifiers.losses.LOSSES`, or a function
+        ``(S, y, margin) -> (L, dS)`` of the same form (e.g. the smoothed
+        hinge with its smoothing set).
     margin : float
     penalty : {'l2', 'l1', 'elasticnet', None}
     alpha, l1_ratio : float
@@ -51,6 +55,9 @@ def objective(P, X, y, sample_weight, *, loss, margin, penalty, alpha,
         False leaves the subgradient of the L1 part of the penalty out of
         ``dP`` (the value ``J`` keeps it), for a solver that applies it as a
         proximal step instead.
+    dS_out : ndarray of shape (n_samples, n_classes), optional
+        Receives every sample's ``dL_i / dS_i`` (unweighted): for the hinge
+        losses, the dual variables of the point (:mod:`classifiers.duality`).
     block_rows : int, default=BLOCK_ROWS
         Rows of ``X`` per block.  Each block's forward and backward products
         run back to back while the block is still in cache, so a full batch
@@ -62,6 +69,7 @@ def objective(P, X, y, sample_weight, *, loss, margin, penalty, alpha,
         Weighted mean data loss plus ``alpha * R(W)``, accumulated in float64.
     dP : ndarray of the shape and dtype of ``P``
     """
+    loss_fn = LOSSES[loss] if isinstance(loss, str) else loss
     w = sample_weight / sample_weight.sum()
     dP = np.zeros_like(P)
     dW = dP[:, :-1] if fit_intercept else dP
@@ -69,8 +77,10 @@ def objective(P, X, y, sample_weight, *, loss, margin, penalty, alpha,
     for start in range(0, X.shape[0], block_rows):
         rows = slice(start, start + block_rows)
         Xb, wb = X[rows], w[rows]
-        L, dS = LOSSES[loss](scores(P, Xb, fit_intercept), y[rows], margin)
+        L, dS = loss_fn(scores(P, Xb, fit_intercept), y[rows], margin)
         data_loss += float(np.dot(wb.astype(np.float64), L.astype(np.float64)))
+        if dS_out is not None:
+            dS_out[rows] = dS
         dS *= wb[:, None]
         dW += dS.T @ Xb
         if fit_intercept:
@@ -82,3 +92,22 @@ def objective(P, X, y, sample_weight, *, loss, margin, penalty, alpha,
         dR -= P.dtype.type(l1_weight(penalty, l1_ratio)) * np.sign(W)
     dW += P.dtype.type(alpha) * dR
     return data_loss + alpha * R, dP
+
+
+def shift_pairs(pairs, shift, fit_intercept):
+    """L-BFGS curvature pairs ``(s, y, rho)`` of this objective at another L2 strength.
+
+    Only the penalty's curvature ``alpha I`` on ``W`` depends on ``alpha``, so
+    a pair measured at ``alpha`` holds at ``alpha + shift`` once each ``y``
+    gains ``shift * s`` on the columns of ``W`` (not the intercept's); ``rho``
+    is recomputed by the solver.
+    """
+    shifted = []
+    for step, change, _ in pairs:
+        change = change.copy()
+        if fit_intercept:
+            change[:, :-1] += change.dtype.type(shift) * step[:, :-1]
+        else:
+            change += change.dtype.type(shift) * step
+        shifted.append((step, change, None))
+    return shifted

@@ -429,8 +429,8 @@ class LBFGS(Optimizer):
         check_number(self, "c1", self.c1, low=0, high=1, low_open=True, high_open=True)
         check_number(self, "c2", self.c2, low=0, high=1, low_open=True, high_open=True)
         if not self.c1 < self.c2:
-            raise ValueError(f"LBFGS: need 0 < c1 < c2 < 1, got c1={self.c1!r}, "
-                             f"c2={self.c2!r}.")
+            raise ValueError(f"{type(self).__name__}: need 0 < c1 < c2 < 1, got "
+                             f"c1={self.c1!r}, c2={self.c2!r}.")
 
     def minimize(self, fun, x0, *, max_iter, tol, callback=None, pairs=()):
         """Run :func:`classifiers.lbfgs.minimize` with these settings."""
@@ -439,10 +439,42 @@ class LBFGS(Optimizer):
                               pairs=pairs)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Exact(LBFGS):
+    """The multiclass SVM to a certified optimum: smoothing, preconditioned L-BFGS, duality gap.
+
+    The L-BFGS settings ``m``, ``c1``, ``c2``, ``max_ls`` are :class:`LBFGS`'s
+    (and its positional ones); ``smoothing`` and ``rank`` are keyword-only.
+
+    Only for the hinge losses with the 'l2' penalty and ``alpha > 0``: the
+    estimator's ``tol`` is then the relative duality gap at which it stops
+    (1e-2 by default), and ``max_iter`` counts L-BFGS iterations (1000 by
+    default).  See :mod:`classifiers.exact` for the method and why.
+
+    Parameters
+    ----------
+    smoothing : float > 0, default=1.0
+        Width of the hinge's first smoothing, in units of the margin; it
+        shrinks as the optimum nears.  Unused by the squared hinge.
+    rank : int >= 0, default=256
+        Rank of the preconditioner (the data's second moment); 0 turns it off.
+    """
+
+    smoothing: float = 1.0
+    rank: int = 256
+    default_max_iter = 1000
+    default_tol = 1e-2
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_number(self, "smoothing", self.smoothing, low=0, low_open=True)
+        check_number(self, "rank", self.rank, low=0, integer=True)
+
+
 OPTIMIZERS = {
     "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": Adagrad,
     "rmsprop": RMSProp, "adadelta": AdaDelta, "adam": Adam, "nadam": Nadam,
-    "random_search": RandomSearch, "lbfgs": LBFGS,
+    "random_search": RandomSearch, "lbfgs": LBFGS, "exact": Exact,
 }
 
 

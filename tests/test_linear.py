@@ -4,11 +4,12 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import load_digits, make_blobs
+from sklearn.datasets import load_digits, make_blobs, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -18,6 +19,18 @@ from classifiers.schedules import StepDecay
 
 
 OLD_DEFAULTS = dict(learning_rate_schedule="constant", tol=1e-4, max_iter=200)
+
+
+def _expected_failed_checks(estimator):
+    """The exact SVM solver stops at a certified gap of tol (1e-3 of the objective),
+    so a weighted fit and a repeated-rows fit, which take different paths, agree
+    to that gap rather than to scikit-learn's 1e-7; the equivalence at a tight tol
+    is tested in test_exact_svm.py."""
+    if estimator._resolved_optimizer().__class__.__name__ == "Exact":
+        return {"check_sample_weight_equivalence_on_dense_data":
+                "stops at a certified duality gap of tol, not to 1e-7 (see "
+                "test_exact_svm.py for the equivalence at a tight tol)"}
+    return {}
 
 
 @parametrize_with_checks([
@@ -31,7 +44,8 @@ OLD_DEFAULTS = dict(learning_rate_schedule="constant", tol=1e-4, max_iter=200)
     SoftmaxClassifier(optimizer="rmsprop", batch_size=None, **OLD_DEFAULTS),
     SoftmaxClassifier(optimizer="lbfgs"),
     LinearSVM(loss="squared_hinge", optimizer=LBFGS(m=5)),
-])
+    LinearSVM(loss="squared_hinge", optimizer="exact", tol=1e-6),
+], expected_failed_checks=_expected_failed_checks)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
@@ -62,7 +76,8 @@ def test_digits_accuracy(digits, model):
 def test_grid_search_over_alpha_in_pipeline(digits):
     X_train, X_test, y_train, y_test = digits
     pipe = Pipeline([("scale", StandardScaler()),
-                     ("svm", LinearSVM(max_iter=30, tol=None, random_state=0))])
+                     ("svm", LinearSVM(optimizer="momentum", max_iter=30, tol=None,
+                                       random_state=0))])
     search = GridSearchCV(pipe, {"svm__alpha": [1e-4, 1e-2, 100.0]}, cv=3, n_jobs=2)
     search.fit(X_train, y_train)
     assert search.best_params_["svm__alpha"] in (1e-4, 1e-2)
@@ -70,7 +85,8 @@ def test_grid_search_over_alpha_in_pipeline(digits):
     assert search.score(X_test, y_test) > 0.9
 
 
-@pytest.mark.parametrize("model", [LinearSVM(), SoftmaxClassifier(optimizer="momentum")])
+@pytest.mark.parametrize("model", [LinearSVM(optimizer="momentum"),
+                                   SoftmaxClassifier(optimizer="momentum")])
 def test_clone_pickle_and_seed_reproducibility(blobs, model):
     X, y = blobs
     model.set_params(random_state=7, max_iter=20, batch_size=32, tol=None)
@@ -100,7 +116,10 @@ def test_string_labels_and_binary_shapes(blobs):
     assert scores.shape == (binary.sum(),)
     np.testing.assert_array_equal(svm.predict(X[binary]),
                                   np.where(scores > 0, svm.classes_[1], svm.classes_[0]))
-    np.testing.assert_allclose(scores, X[binary] @ svm.coef_[0] + svm.intercept_[0], rtol=1e-6)
+    # a matrix-vector product against decision_function's matrix product: they
+    # round differently, so an absolute floor for scores that cancel to ~0
+    np.testing.assert_allclose(scores, X[binary] @ svm.coef_[0] + svm.intercept_[0], rtol=1e-6,
+                               atol=1e-9 * np.abs(scores).max())
 
 
 def test_binary_softmax_probabilities_are_sigmoids(blobs):
@@ -129,7 +148,8 @@ def test_float32_is_trained_in_float32(blobs):
 
 def test_fitted_attributes(blobs):
     X, y = blobs
-    clf = LinearSVM(max_iter=7, tol=None, batch_size=100, random_state=0).fit(X, y)
+    clf = LinearSVM(optimizer="momentum", max_iter=7, tol=None, batch_size=100,
+                    random_state=0).fit(X, y)
     assert clf.n_iter_ == 7 and clf.t_ == 7 * 3
     assert len(clf.loss_curve_) == 7 and clf.best_loss_ == min(clf.loss_curve_)
     assert clf.loss_curve_[0] < 3.0 + 1e-9            # (C - 1) * margin at W = 0
@@ -141,19 +161,27 @@ def test_fitted_attributes(blobs):
 def test_first_epoch_loss_is_course_sanity_value(blobs):
     X, y = blobs
     # A full batch at W = 0: hinge = (C - 1) * margin, softmax = ln C.
-    hinge = LinearSVM(batch_size=None, max_iter=1, tol=None, margin=2.0).fit(X, y)
+    hinge = LinearSVM(optimizer="momentum", batch_size=None, max_iter=1, tol=None,
+                      margin=2.0).fit(X, y)
     assert hinge.loss_curve_[0] == pytest.approx(3 * 2.0)
     soft = SoftmaxClassifier(batch_size=None, max_iter=1, tol=None).fit(X, y)
     assert soft.loss_curve_[0] == pytest.approx(np.log(4))
 
 
-def test_early_stopping_records_validation_and_keeps_best(blobs):
-    X, y = blobs
+def test_early_stopping_records_validation_and_keeps_best():
+    X, y = make_classification(n_samples=400, n_features=20, n_informative=5, flip_y=0.2,
+                               n_classes=3, random_state=1)
     clf = SoftmaxClassifier(early_stopping=True, validation_fraction=0.2, max_iter=200,
-                            n_iter_no_change=3, random_state=0).fit(X, y)
-    assert len(clf.validation_scores_) == clf.n_iter_ < 200
-    assert all(0 <= s <= 1 for s in clf.validation_scores_)
-    assert clf.validation_scores_[-1] <= max(clf.validation_scores_)
+                            n_iter_no_change=3, learning_rate=0.5, batch_size=16,
+                            learning_rate_schedule="constant", random_state=0).fit(X, y)
+    scores = clf.validation_scores_
+    assert len(scores) == clf.n_iter_ < 200
+    # the held-out part, drawn as the estimator draws it (stratified, seeded)
+    _, val = train_test_split(np.arange(len(y)), test_size=80, stratify=y,
+                              random_state=check_random_state(0))
+    # the weights kept are those of the best epoch, not the last one
+    assert scores[-1] < max(scores)
+    assert clf.score(X[val], y[val]) == max(scores)
 
 
 def test_early_stopping_on_too_little_data_says_what_to_do():
@@ -212,14 +240,24 @@ def test_callable_schedule_receives_update_count(blobs):
     assert seen == [1, 2, 3, 4, 5, 6]
 
 
-def test_class_weight_shifts_the_decision(blobs):
-    X, y = blobs
-    plain = LinearSVM(random_state=0).fit(X, y)
-    heavy = LinearSVM(class_weight={0: 50.0}, random_state=0).fit(X, y)
-    assert (heavy.predict(X) == 0).sum() >= (plain.predict(X) == 0).sum()
-    balanced = LinearSVM(class_weight="balanced", random_state=0).fit(X, y)
-    # blobs are balanced, so 'balanced' weights are all one
-    np.testing.assert_allclose(balanced.coef_, plain.coef_)
+@pytest.mark.parametrize("optimizer", ["exact", "momentum"])
+def test_class_weight_shifts_the_decision(optimizer):
+    X, y = make_classification(n_samples=300, n_features=5, n_informative=3, n_classes=3,
+                               flip_y=0.2, random_state=0)
+    params = dict(optimizer=optimizer, random_state=0)
+    plain = LinearSVM(**params).fit(X, y)
+    heavy = LinearSVM(class_weight={0: 50.0}, **params).fit(X, y)
+    assert (heavy.predict(X) == 0).sum() > (plain.predict(X) == 0).sum()
+    # a class weight multiplies the sample weights of its class
+    as_weights = LinearSVM(**params).fit(X, y, sample_weight=np.where(y == 0, 50.0, 1.0))
+    np.testing.assert_array_equal(heavy.coef_, as_weights.coef_)
+    # 'balanced': n / (n_classes * count) per class
+    counts = np.bincount(y[:200])
+    balanced = LinearSVM(class_weight="balanced", **params).fit(X[:200], y[:200])
+    expected = LinearSVM(**params).fit(X[:200], y[:200],
+                                       sample_weight=(200 / (3 * counts))[y[:200]])
+    assert len(set(counts)) > 1                     # unbalanced, so weights differ
+    np.testing.assert_allclose(balanced.coef_, expected.coef_, rtol=1e-6, atol=1e-9)
 
 
 def test_partial_fit_continues_and_counts(blobs):
@@ -236,11 +274,13 @@ def test_partial_fit_continues_and_counts(blobs):
 
 def test_warm_start_continues_from_previous_weights(blobs):
     X, y = blobs
-    clf = LinearSVM(max_iter=3, tol=None, warm_start=True, random_state=0).fit(X, y)
+    clf = LinearSVM(optimizer="momentum", alpha=1e-4, max_iter=3, tol=None, warm_start=True,
+                    random_state=0).fit(X, y)
     first_loss = clf.loss_curve_[-1]
     clf.fit(X, y)
     assert clf.loss_curve_[0] < first_loss + 1e-3
-    cold = LinearSVM(max_iter=3, tol=None, random_state=0).fit(X, y)
+    cold = LinearSVM(optimizer="momentum", alpha=1e-4, max_iter=3, tol=None,
+                     random_state=0).fit(X, y)
     assert clf.loss_curve_[0] < cold.loss_curve_[0]
 
 
@@ -379,17 +419,18 @@ def test_defaults_reach_095_on_digits_scaled_or_not():
         for A, B in ((X_train, X_test), (scaler.transform(X_train), scaler.transform(X_test))):
             with warnings.catch_warnings():
                 warnings.simplefilter("error")        # no divergence, no ConvergenceWarning
-                clf = model(alpha=1e-3, random_state=0).fit(A, y_train)
+                clf = model(random_state=0).fit(A, y_train)
             assert clf.score(B, y_test) >= 0.95
 
 
 def test_default_budget_is_20_epochs_or_2000_updates():
     X, y = make_blobs(n_samples=3000, centers=3, n_features=4, random_state=0)
-    clf = LinearSVM(random_state=0).fit(X, y)                  # 12 batches of 256
+    momentum = dict(optimizer="momentum", random_state=0)
+    clf = LinearSVM(**momentum).fit(X, y)                       # 12 batches of 256
     assert clf.n_iter_ == 167 and clf.t_ == 167 * 12
-    big = LinearSVM(random_state=0, batch_size=10).fit(X, y)   # 300 batches per epoch
+    big = LinearSVM(batch_size=10, **momentum).fit(X, y)        # 300 batches per epoch
     assert big.n_iter_ == 20
-    assert LinearSVM(max_iter=3, random_state=0).fit(X, y).n_iter_ == 3
+    assert LinearSVM(max_iter=3, **momentum).fit(X, y).n_iter_ == 3
 
 
 def test_default_rate_is_scaled_to_the_data():

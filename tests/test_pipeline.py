@@ -82,18 +82,19 @@ def test_make_pipeline_losses(loss, cls, name):
     assert isinstance(clf, cls) and clf.loss == name
 
 
-@pytest.mark.parametrize("loss, params, optimizer, max_iter", [
-    ("softmax", {}, "lbfgs", 300),
-    ("squared_hinge", {}, "lbfgs", 300),
-    ("softmax", {"max_iter": 40}, "lbfgs", 40),
-    ("softmax", {"optimizer": "adam"}, "adam", None),         # epochs: the classifier's
-    ("softmax", {"penalty": "l1"}, "momentum", None),         # L-BFGS has no l1
-    ("squared_hinge", {"early_stopping": True}, "momentum", None),
-    ("hinge", {}, "momentum", None),                          # no gradient for L-BFGS
+@pytest.mark.parametrize("loss, params, solver, max_iter", [
+    ("softmax", {}, "LBFGS", 300),
+    ("squared_hinge", {}, "Exact", None),                     # the classifier's 'auto'
+    ("hinge", {}, "Exact", None),
+    ("softmax", {"max_iter": 40}, "LBFGS", 40),
+    ("softmax", {"optimizer": "adam"}, "Adam", None),         # epochs: the classifier's
+    ("softmax", {"penalty": "l1"}, "Momentum", None),         # L-BFGS has no l1
+    ("squared_hinge", {"early_stopping": True}, "Momentum", None),
+    ("hinge", {"penalty": "l1"}, "Momentum", None),           # no dual to certify
 ])
-def test_smooth_losses_default_to_lbfgs(loss, params, optimizer, max_iter):
+def test_every_loss_trains_to_its_optimum_by_default(loss, params, solver, max_iter):
     clf = pipeline.make_pipeline("raw", loss, **params).named_steps["classifier"]
-    assert (clf.optimizer, clf.max_iter) == (optimizer, max_iter)
+    assert (type(clf._resolved_optimizer()).__name__, clf.max_iter) == (solver, max_iter)
 
 
 def test_make_pipeline_fits_and_predicts():
