@@ -126,14 +126,18 @@ def test_infinite_or_negative_sample_weight_is_refused(blobs):
                                        "adam", "nadam", "adadelta"])
 @pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
 def test_l1_zeroes_the_weights_of_irrelevant_features(optimizer, penalty):
+    # shuffle=False: the 2 informative columns first, then 20 of noise
     X, y = make_classification(n_samples=600, n_features=22, n_informative=2,
-                               n_redundant=0, n_repeated=0, n_classes=2, random_state=0)
+                               n_redundant=0, n_repeated=0, n_classes=2, shuffle=False,
+                               random_state=0)
     X = StandardScaler().fit_transform(X)
     clf = LinearClassifier(penalty=penalty, l1_ratio=0.9, alpha=0.02, optimizer=optimizer,
                            random_state=0).fit(X, y)
     peer = SGDClassifier(penalty=penalty, l1_ratio=0.9, alpha=0.02, random_state=0).fit(X, y)
-    zeros = int(np.sum(clf.coef_ == 0))
-    assert zeros >= 15, (zeros, int(np.sum(peer.coef_ == 0)))
+    noise_zeros = int(np.sum(clf.coef_[:, 2:] == 0))
+    # measured: 16 or 17 of the 20 noise weights (SGDClassifier: 18)
+    assert noise_zeros >= 16, (noise_zeros, int(np.sum(peer.coef_[:, 2:] == 0)))
+    assert np.all(clf.coef_[:, :2] != 0)            # the informative ones are kept
     assert clf.score(X, y) >= peer.score(X, y) - 0.05
 
 

@@ -329,8 +329,13 @@ def test_lbfgs_refuses_partial_fit():
 def test_partial_fit_after_an_lbfgs_fit_starts_a_fresh_optimizer_state():
     X, y = _multiclass(n=120)
     clf = SoftmaxClassifier(optimizer="lbfgs", alpha=1e-2).fit(X, y)
+    n_lbfgs, t_lbfgs, coef = clf.n_iter_, clf.t_, clf.coef_.copy()
     clf.set_params(optimizer="sgd").partial_fit(X, y)
-    assert clf.n_iter_ == clf.n_iter_ and np.isfinite(clf.coef_).all()
+    # one more epoch, counted on from the lbfgs fit, by an SGD state started
+    # afresh (one update of one batch of 120 rows), from the lbfgs weights
+    assert clf.n_iter_ == n_lbfgs + 1 and clf.t_ == t_lbfgs + 1
+    assert type(clf._opt_state).__name__ == "StepState" and clf._opt_state.t == 1
+    assert np.isfinite(clf.coef_).all() and 0 < np.abs(clf.coef_ - coef).max() < 0.1
 
 
 def test_lbfgs_overflow_at_start_raises_a_clear_error():
