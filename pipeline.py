@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, check_cv, train_test_split
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import HasMethods
@@ -232,7 +232,7 @@ def make_pipeline(features="hog+color", loss="hinge", *, memory=None, feature_pa
     """
     step = feature_step(features, feature_params)
     if memory is not None:
-        _memory(memory)                 # a bad memory fails here, not at the first fit
+        _check_memory_folder(memory)    # a bad memory fails here, not at the first fit
         step = CachedFeatures(step, memory=memory)
     return Pipeline([("features", step), ("scale", StandardScaler()),
                      ("classifier", _classifier(loss, classifier_params))])
@@ -241,6 +241,31 @@ def make_pipeline(features="hog+color", loss="hinge", *, memory=None, feature_pa
 def _memory(memory):
     """``check_memory`` that also takes a ``pathlib.Path``."""
     return check_memory(os.fspath(memory) if isinstance(memory, os.PathLike) else memory)
+
+
+def _check_memory_folder(memory):
+    """A cache folder that exists or can be made, and can be written: ValueError otherwise.
+
+    joblib would only find out at the first ``fit``, with a bare ``OSError``.
+    """
+    if not isinstance(memory, (str, os.PathLike)):
+        return _memory(memory)
+    folder = Path(memory)
+    if not str(memory).strip():
+        raise ValueError("memory must name a folder for the feature cache, got an empty "
+                         "string.")
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"memory={os.fspath(memory)!r} is a file; give a folder for the "
+                         "feature cache (it is created if missing).")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise ValueError(f"memory={os.fspath(memory)!r} cannot be used as the feature cache "
+                         f"({error.strerror or error}); give a folder you can write "
+                         "to.") from None
+    return _memory(memory)
 
 
 def _fit_transform(transformer, X, y):
@@ -399,6 +424,22 @@ def _check_images(X, name):
     return X
 
 
+def _check_labels(y, name):
+    """``y`` as a 1-D array of labels of one sortable type (ValueError otherwise)."""
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array of labels, got shape {y.shape}.")
+    try:
+        np.unique(y)
+    except TypeError:
+        kinds = sorted({type(v).__name__ for v in y.tolist()})
+        raise ValueError(f"{name}: labels must be of one sortable type (all numbers or all "
+                         f"strings), got a mix of {', '.join(kinds)}.") from None
+    if y.dtype == object and any(v is None for v in y.tolist()):
+        raise ValueError(f"{name} holds None among its labels; every image needs a label.")
+    return y
+
+
 def _label(value, class_names=None):
     """A class for a message: its name, or its label without numpy's ``np.int64(...)``."""
     value = value.item() if isinstance(value, np.generic) else value
@@ -433,14 +474,18 @@ def _split_test(X, y, test, test_size, random_state):
             raise ValueError("Give either test=(X_test, y_test) or test_size, not both.")
         if not (isinstance(test, (tuple, list)) and len(test) == 2):
             raise ValueError("test must be a pair (X_test, y_test).")
-        X_test, y_test = _check_images(test[0], "X_test"), np.asarray(test[1])
-        if y_test.ndim != 1 or len(X_test) != len(y_test) or len(X_test) == 0:
+        X_test, y_test = _check_images(test[0], "X_test"), _check_labels(test[1], "y_test")
+        if len(X_test) != len(y_test) or len(X_test) == 0:
             raise ValueError(f"test: X_test has {len(X_test)} rows and y_test "
                              f"{len(y_test)}; they must match and be non-empty.")
         if X_test.shape[1:] != X.shape[1:]:
             raise ValueError(f"test: X_test holds images of shape {X_test.shape[1:]} but X "
                              f"of shape {X.shape[1:]}; they must match.")
-        unseen = np.setdiff1d(y_test, y)
+        try:
+            unseen = np.setdiff1d(y_test, y)
+        except TypeError:
+            raise ValueError(f"test: y_test holds labels of another type ({y_test.dtype}) "
+                             f"than y ({y.dtype}); label both the same way.") from None
         if unseen.size:
             raise ValueError(f"test: y_test holds labels {unseen.tolist()[:5]} that y never "
                              f"has (y: {np.unique(y).tolist()[:10]}); no classifier trained on "
@@ -458,8 +503,20 @@ def _split_test(X, y, test, test_size, random_state):
 
 
 def _check_folds(cv, y, random_state, class_names=None):
-    """``cv`` as a splitter; an int must not exceed the images of the smallest class."""
-    if not (isinstance(cv, Integral) and not isinstance(cv, bool)):
+    """``cv`` as a splitter; an int must not exceed the images of the smallest class.
+
+    An iterable of splits (a generator is used up by one grid search) is
+    materialized once, as scikit-learn's ``check_cv`` does, so every feature
+    set and loss is searched over the same splits.
+    """
+    if isinstance(cv, bool) or (cv is not None and not isinstance(cv, Integral)
+                                and not hasattr(cv, "split") and not hasattr(cv, "__iter__")):
+        raise ValueError(f"cv must be a number of folds (>= 2), a cross-validation splitter "
+                         f"or an iterable of (train, test) index pairs, got {cv!r}.")
+    if not isinstance(cv, Integral):
+        cv = check_cv(cv, y, classifier=True)
+        if cv.get_n_splits() < 1:
+            raise ValueError("cv holds no (train, test) split.")
         return cv
     if cv < 2:
         raise ValueError(f"cv must be at least 2 folds, got {cv}.")
@@ -481,7 +538,7 @@ def _smallest_fit(cv, n):
     return n - math.ceil(n / k) if k and k > 1 else n
 
 
-def _probe_features(spec, params, X, n_fit):
+def _probe_features(spec, params, X, n_fit, shape):
     """Run our extractors of ``spec`` on two images: bad settings and sizes fail here.
 
     The bag of words is not fitted (k-means is the long work): its settings
@@ -489,12 +546,20 @@ def _probe_features(spec, params, X, n_fit):
     ``n_words`` is checked against the patch positions of ``n_fit`` images
     (the smallest cross-validation training part).  So a bad setting, or
     images too small for HOG cells or patches, fail before any long work.
+    ``shape`` is the user's ``X``'s, for the messages.
     """
     step = feature_step(spec, params)
     parts = step.transformer_list if isinstance(step, FeatureUnion) else [(spec, step)]
     for name, extractor in parts:
         if not isinstance(extractor, (RawPixels, HOG, ColorHistogram, BagOfVisualWords)):
             continue                      # someone else's transformer: not ours to probe
+        if X.ndim == 2 and extractor.image_shape is None:
+            # the probe's own message would show its 2 rows, not the user's X
+            raise ValueError(
+                f"{name}: X has shape {shape}, flattened images (or a table), and "
+                f"{type(extractor).__name__} needs their shape: pass feature_params="
+                f"{{'{name}': {{'image_shape': (height, width, channels)}}}}, or X as "
+                "(n, height, width[, channels]).")
         if not isinstance(extractor, BagOfVisualWords):
             clone(extractor).fit(X[:2]).transform(X[:2])
             continue
@@ -533,7 +598,7 @@ def _checked_inputs(X, y, features, losses, alphas, *, cv, test, test_size, n_jo
         raise ValueError(f"n_jobs must be None, a positive count or negative (-1: every "
                          f"core), got {n_jobs!r}.")
     if memory is not None:
-        _memory(memory)
+        _check_memory_folder(memory)
     feature_params = _check_feature_params(feature_params)
     used = {name for spec in features for name in feature_names(spec)}
     stray = sorted(set(feature_params) - used)
@@ -562,9 +627,7 @@ def _checked_inputs(X, y, features, losses, alphas, *, cv, test, test_size, n_jo
         feature_step(spec, params[spec])
 
     X = _check_images(X, "X")
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"y must be a 1-D array of labels, got shape {y.shape}.")
+    y = _check_labels(y, "y")
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} images but y has {len(y)} labels.")
     if len(y) == 0:
@@ -576,7 +639,7 @@ def _checked_inputs(X, y, features, losses, alphas, *, cv, test, test_size, n_jo
     cv = _check_folds(cv, y_train, random_state, class_names)
     n_fit = _smallest_fit(cv, len(y_train))
     for spec in features:
-        _probe_features(spec, params[spec], X_train, n_fit)
+        _probe_features(spec, params[spec], X_train, n_fit, X.shape)
     return dict(features=features, losses=losses, alphas=alphas, cv=cv, params=params,
                 random_state=random_state, classifier_params=classifier_params,
                 X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test)
@@ -759,13 +822,17 @@ def _subsample(X, y, n, seed, what="n"):
     if n < len(labels):
         raise ValueError(f"{what}={n} is fewer than the {len(labels)} classes; a subset "
                          "stratified by class needs at least one image of each.")
+    keep = None
     if counts.min() >= 2 and len(y) - n >= len(labels):
         keep, _ = train_test_split(np.arange(len(y)), train_size=n, stratify=y,
                                    random_state=seed)
-    else:
+        if len(np.unique(codes[keep])) < len(labels):
+            keep = None        # its rounding dropped a small class: share by hand
+    if keep is None:
         # train_test_split stratifies neither a class of one image nor a left-out
-        # part smaller than the number of classes: share n out by hand, in
-        # proportion to the classes (largest remainders), one image at least each.
+        # part smaller than the number of classes, and may round a small class
+        # away: share n out by hand, in proportion to the classes (largest
+        # remainders), one image at least each.
         quota = counts * (n / len(y))
         take = np.maximum(np.floor(quota).astype(int), 1)
         while take.sum() > n:
@@ -780,7 +847,7 @@ def _subsample(X, y, n, seed, what="n"):
 
 
 def load_dataset(dataset, *, test_size=0.2, seed=0, progress=True, image_size=None,
-                 on_error="raise"):
+                 on_error="raise", max_pixels=None):
     """Training and test images of ``dataset`` for the command line.
 
     Parameters
@@ -799,6 +866,9 @@ def load_dataset(dataset, *, test_size=0.2, seed=0, progress=True, image_size=No
         (:func:`features.load_image_folder`); not for CIFAR-10.
     on_error : {'raise', 'skip'}, default='raise'
         What to do with an unreadable file of an image folder.
+    max_pixels : int, optional
+        Refuse the images of an image folder larger than this (height x
+        width) without ``image_size`` (see :func:`features.load_image_folder`).
 
     Returns
     -------
@@ -834,7 +904,8 @@ def load_dataset(dataset, *, test_size=0.2, seed=0, progress=True, image_size=No
                                 "inside, or the CIFAR-10 python version).")
 
     def load(folder):
-        return load_image_folder(folder, image_size=image_size, on_error=on_error)
+        return load_image_folder(folder, image_size=image_size, on_error=on_error,
+                                 max_pixels=max_pixels)
 
     if cifar_python:
         X, y, names = load_cifar10(path, "train")
@@ -922,6 +993,12 @@ QUICK_WORDS = 400
 #: Patches per training image the command line gives k-means (up to the
 #: default ``n_patches`` of :class:`features.BagOfVisualWords`).
 PATCHES_PER_IMAGE = 25
+
+#: Largest images (height x width) the command line loads without
+#: --image-size: every image is held in memory, and a folder of full-size
+#: photographs (12 MP: 36 MB each, 48 MB of raw features per image in
+#: float32) does not fit.
+MAX_PIXELS = 1024 * 1024
 
 
 def _parser():
@@ -1029,6 +1106,9 @@ def _check_args(parser, args):
         if args.dataset == "cifar10":
             parser.error("--image-size resizes the images of an image folder (--dataset "
                          "PATH); CIFAR-10's are all 32x32.")
+    if not args.dataset.strip():
+        parser.error("--dataset must be 'cifar10' or a folder of images, got an empty "
+                     "string.")
     if args.dataset != "cifar10":
         path = Path(args.dataset)
         if path.exists() and not path.is_dir():
@@ -1044,22 +1124,38 @@ def _staging_folder(parser, out, dataset):
     given = out
     if not str(out).strip():
         parser.error("--out must name a folder, got an empty string.")
+    try:
+        return _make_staging_folder(parser, given, dataset)
+    except OSError as error:           # a name too long, a full disk, ...
+        parser.error(f"--out {given}: cannot write there ({error.strerror or error}).")
+
+
+def _make_staging_folder(parser, given, dataset):
     # Absolute, so that '.', '..' or 'a/..' name a real folder with a parent to rename in.
-    out = Path(os.path.abspath(out))
-    cwd = Path.cwd()
-    if out == cwd or out in cwd.parents:
+    out = Path(os.path.abspath(given))
+    if out.is_symlink():
+        parser.error(f"--out {given} is a symbolic link; the report replaces the whole "
+                     "folder, so give the folder itself.")
+    # Compared with every link resolved: a path through a link into --dataset
+    # (or above the current folder) is that folder.
+    real = Path(os.path.realpath(out))
+    cwd = Path(os.path.realpath(Path.cwd()))
+    if real == cwd or real in cwd.parents:
         parser.error(f"--out {given} is the current folder or holds it, and the report "
                      "replaces the whole --out folder; give a new sub-folder such as "
                      "'report'.")
     if dataset != "cifar10":
-        data = Path(os.path.abspath(dataset))
-        if out == data or data in out.parents:
+        data = Path(os.path.realpath(dataset))
+        if real == data or data in real.parents:
             parser.error(f"--out {given} is inside --dataset {dataset}, so the report would "
                          "become part of the data set; give a folder outside it.")
     if out.exists():
         if not out.is_dir():
             parser.error(f"--out {given} exists and is not a folder.")
-        foreign = sorted(p.name for p in out.iterdir() if p.name not in REPORT_FILES)
+        # Only the files a report writes may be there, as plain files: the
+        # whole folder is replaced.
+        foreign = sorted(p.name + ("/" if p.is_dir() else "") for p in out.iterdir()
+                         if p.name not in REPORT_FILES or p.is_symlink() or not p.is_file())
         if foreign:
             parser.error(f"--out {given} holds files that are not part of a report "
                          f"({', '.join(foreign[:3])}{', ...' if len(foreign) > 3 else ''}); "
@@ -1067,15 +1163,17 @@ def _staging_folder(parser, out, dataset):
         # Moving a folder to another parent rewrites its '..': it must be writable.
         if not os.access(out, os.W_OK | os.X_OK):
             parser.error(f"--out {given}: cannot replace it (no write permission on it).")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(staging, 0o777 & ~umask)     # mkdtemp's 0700 is not a report's mode
-        return staging
-    except OSError as error:
-        parser.error(f"--out {given}: cannot write there ({error.strerror or error}).")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not out.exists():
+        # the report is renamed to this name at the very end: make sure it can be
+        # (a name too long for the file system would fail only after all the work)
+        out.mkdir()
+        out.rmdir()
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name[:64]}-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)     # mkdtemp's 0700 is not a report's mode
+    return staging
 
 
 def _publish(staging, out):
@@ -1086,7 +1184,7 @@ def _publish(staging, out):
     out = Path(os.path.abspath(out))
     old = None
     if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name[:64]}-old-", dir=out.parent))
         os.replace(out, old / out.name)
     try:
         os.replace(staging, out)
@@ -1139,7 +1237,7 @@ def main(argv=None):
             X, y, X_test, y_test, names = load_dataset(
                 args.dataset, test_size=args.test_size, seed=args.seed, progress=verbose,
                 image_size=None if args.image_size is None else tuple(args.image_size),
-                on_error="skip" if args.skip_unreadable else "raise")
+                on_error="skip" if args.skip_unreadable else "raise", max_pixels=MAX_PIXELS)
         except Exception as error:
             if args.dataset != "cifar10":   # an unusable folder is a usage error
                 if not isinstance(error, (ValueError, OSError)):
@@ -1183,17 +1281,29 @@ def main(argv=None):
                     "words": feature_params.get("bovw", {}).get("n_words"),
                     "n_jobs": args.n_jobs, "seed": args.seed}
         tic = time.perf_counter()
-        rows, estimators = compare(
-            X, y, args.features, args.losses, args.alphas, cv=args.cv, test=(X_test, y_test),
-            n_jobs=args.n_jobs, random_state=args.seed, feature_params=feature_params,
-            classifier_params=classifier_params, verbose=verbose, return_estimators=True)
+        try:
+            rows, estimators = compare(
+                X, y, args.features, args.losses, args.alphas, cv=args.cv,
+                test=(X_test, y_test), n_jobs=args.n_jobs, random_state=args.seed,
+                feature_params=feature_params, classifier_params=classifier_params,
+                verbose=verbose, return_estimators=True)
+        except OSError as error:        # the feature cache in TMPDIR: a full disk, ...
+            print(f"error: the feature cache in {tempfile.gettempdir()} could not be "
+                  f"written ({error.strerror or error}); free some space there or set "
+                  "TMPDIR to another folder.", file=sys.stderr)
+            return 1
         settings["compare_seconds"] = round(time.perf_counter() - tic, 1)
         print(text_table(rows))
-        report.write_report(staging, rows, estimators,
-                     dict(X_train=X, y_train=y, X_test=X_test, y_test=y_test,
-                          class_names=names), settings, verbose=verbose)
-        _publish(staging, args.out)
-        print(f"report: {Path(args.out) / 'report.md'}")
+        try:
+            report.write_report(staging, rows, estimators,
+                                dict(X_train=X, y_train=y, X_test=X_test, y_test=y_test,
+                                     class_names=names), settings, verbose=verbose)
+            _publish(staging, args.out)
+        except OSError as error:        # a full disk, a folder gone meanwhile, ...
+            print(f"error: the report could not be written beside --out {args.out} "
+                  f"({error.strerror or error}); --out is left as it was.", file=sys.stderr)
+            return 1
+        print(f"report: {report.printable(Path(args.out) / 'report.md')}")
         return 0
     except KeyboardInterrupt:
         print("\ninterrupted: no report written, --out left as it was.", file=sys.stderr)

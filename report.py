@@ -7,6 +7,7 @@ command line then renames into place (:func:`pipeline.main`).
 """
 
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -15,9 +16,20 @@ from sklearn.metrics import confusion_matrix
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import StandardScaler
 
+from classifiers import DivergenceError
 from classifiers.optimizers import OPTIMIZERS
 from features import BagOfVisualWords
 from pipeline import _classifier, _hog, _progress, _subsample, make_pipeline
+
+
+def printable(name):
+    """A file or folder name fit for text: undecodable bytes shown as ``\\xNN``.
+
+    Names read from a file system that are not valid UTF-8 reach Python with
+    "surrogate escapes", which no UTF-8 file, terminal or font can encode.
+    """
+    name = str(name)
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def _figure(width, height):
@@ -65,7 +77,7 @@ def optimizer_study(F, y, *, loss="softmax", alpha=1e-3, epochs=10, random_state
     curves : dict of str -> list of float
         ``loss_curve_`` of each optimizer of :data:`classifiers.optimizers.OPTIMIZERS`
         except the full-batch ones, lbfgs and exact (whose iterations are not
-        epochs), with its defaults.
+        epochs), with its defaults; None for one that diverged.
     """
     curves = {}
     for name, optimizer in OPTIMIZERS.items():
@@ -75,7 +87,13 @@ def optimizer_study(F, y, *, loss="softmax", alpha=1e-3, epochs=10, random_state
                                      random_state=random_state))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            clf.fit(F, y)
+            try:
+                clf.fit(F, y)
+            except DivergenceError:
+                # e.g. a best alpha of 300: alpha * rate >= 1 for the default
+                # rate of plain SGD; the study records it and goes on
+                curves[name] = None
+                continue
         curves[name] = [float(v) for v in clf.loss_curve_]
     return curves
 
@@ -85,6 +103,8 @@ def plot_optimizer_curves(curves, title, path):
     fig = _figure(6.5, 4)
     ax = fig.add_subplot()
     for name, curve in curves.items():
+        if curve is None:               # diverged: named in the caption instead
+            continue
         ax.plot(np.arange(1, len(curve) + 1), curve, label=name,
                 linestyle="--" if name == "random_search" else "-")
     ax.set(xlabel="epoch", ylabel="training objective", yscale="log", title=title)
@@ -229,7 +249,9 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
     """
     folder = Path(folder)
     X_train, y_train = data["X_train"], data["y_train"]
-    X_test, y_test, names = data["X_test"], data["y_test"], data["class_names"]
+    X_test, y_test = data["X_test"], data["y_test"]
+    names = [printable(name) for name in data["class_names"]]
+    settings = {k: printable(v) if isinstance(v, str) else v for k, v in settings.items()}
     seed = settings.get("seed", 0)
     bar = _progress(6, verbose, "report")
     plots = {}
@@ -253,10 +275,14 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
     F = StandardScaler().fit_transform(model.named_steps["features"].transform(X_study))
     curves = optimizer_study(F, y_study, loss=best["loss"], alpha=best["best_alpha"],
                              random_state=seed)
-    plot_optimizer_curves(curves, f"{len(curves)} optimizers on {best['features']} features, "
+    trained = [name for name, curve in curves.items() if curve is not None]
+    plot_optimizer_curves(curves, f"{len(trained)} optimizers on {best['features']} features, "
                           f"{best['loss']}, {len(y_study)} images", folder / "optimizers.png")
-    plots["optimizers.png"] = ("Training objective per epoch of every optimizer (defaults) on "
-                               "the same features.")
+    diverged = [name for name, curve in curves.items() if curve is None]
+    plots["optimizers.png"] = (
+        "Training objective per epoch of every optimizer (defaults) on the same features."
+        + (f" Diverged at alpha {best['best_alpha']:g} with their default rate, not drawn: "
+           f"{', '.join(diverged)}." if diverged else ""))
     bar.update()
 
     samples = [int(np.flatnonzero(y_test == k)[0]) for k in range(len(names))
@@ -297,7 +323,7 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
                "best": {"features": best["features"], "loss": best["loss"]},
                "class_names": list(names), "confusion_matrix": matrix.tolist(),
                "optimizer_curves": curves, "plots": sorted(plots)}
-    with open(folder / "results.json", "w") as f:
+    with open(folder / "results.json", "w", encoding="utf-8") as f:
         json.dump(results, f, indent=2)
     lines = ["# Classification report", "",
              f"Data: {settings['dataset']}, {len(y_train)} training and {len(y_test)} test "
@@ -310,5 +336,5 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
         lines += [note, ""]
     for name, caption in plots.items():
         lines += [f"## {caption}", "", f"![{caption}]({name})", ""]
-    (folder / "report.md").write_text("\n".join(lines))
+    (folder / "report.md").write_text("\n".join(lines), encoding="utf-8")
     return results

@@ -24,10 +24,10 @@ import numpy as np
 from sklearn.base import _fit_context
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .base import ImageTransformer
+from .base import CHUNKED_CONSTRAINTS, ImageTransformer
 from .encoding import ENCODINGS, encode_images
 from .patches import fit_zca, normalize_patches, patch_grid, sample_patches, tile_patches
 
@@ -39,7 +39,7 @@ class BagOfVisualWords(ImageTransformer):
 
     Parameters
     ----------
-    n_words : int, default=1600
+    n_words : int >= 2, default=1600
         Dictionary size (k-means centroids).  Features are ``n_words`` per
         pooling region: 6400 with the default quadrants.
     patch_size : int, default=6
@@ -52,7 +52,7 @@ class BagOfVisualWords(ImageTransformer):
         of them if the images hold fewer).
     normalize_patches : bool, default=True
         Subtract each patch's mean and divide by ``sqrt(var + normalize_eps)``.
-    normalize_eps : float, default=10.0
+    normalize_eps : float in (0, 1e6], default=10.0
         In squared 0..255 units (the paper's 10).
     whiten : bool, default=True
         ZCA-whiten patches (:func:`features.patches.fit_zca`).
@@ -72,7 +72,7 @@ class BagOfVisualWords(ImageTransformer):
         Codes are summed over the four quadrants of the patch grid, the whole
         grid, or the cells of each level of a spatial pyramid [3]_, e.g.
         ``(1, 2, 4)`` for 1 + 4 + 16 regions.
-    power : float > 0, default=0.5
+    power : float in (0, 2], default=0.5
         Every pooled code is raised to this power.  The square root (power
         normalisation [4]_) damps the words that fire all over an image
         relative to the rare ones; it is worth about 1.5 points of CIFAR-10
@@ -101,9 +101,10 @@ class BagOfVisualWords(ImageTransformer):
         Images a worker takes at a time: it holds their patches (300 KiB per
         32 x 32 x 3 image) and one image's products with the words (4.5 MiB
         with 1600 words).
-    n_jobs : int, default=-1
-        Worker threads of ``transform``, -1 for every core (as BLAS would
-        use anyway); each runs BLAS on one thread.
+    n_jobs : int or None, default=-1
+        Worker threads of ``transform``, read as joblib reads it (None is 1,
+        -1 every core, -2 all but one, as BLAS would use anyway); each runs
+        BLAS on one thread.
     random_state : int, RandomState or None, default=None
         Seeds the patch sampling and k-means.
     verbose : int, default=0
@@ -175,24 +176,30 @@ class BagOfVisualWords(ImageTransformer):
     """
 
     _parameter_constraints = {
-        "n_words": [Interval(Integral, 1, None, closed="left")],
+        # one word gives every patch the same triangle code: constant features
+        "n_words": [Interval(Integral, 2, None, closed="left")],
         "patch_size": [Interval(Integral, 1, None, closed="left")],
         "stride": [Interval(Integral, 1, None, closed="left")],
         "n_patches": [Interval(Integral, 2, None, closed="left")],
         "normalize_patches": ["boolean"],
-        "normalize_eps": [Interval(Real, 0, None, closed="neither")],
+        # added to the patch variances (up to 1.6e4 in 0..255 units): far
+        # beyond them it divides every patch down to float32 noise (at 1e30
+        # the features vary by 1e-7)
+        "normalize_eps": [Interval(Real, 0, 1e6, closed="right")],
         "whiten": ["boolean"],
         "whiten_eps": [Interval(Real, 0, None, closed="neither")],
         "encoding": [StrOptions(set(ENCODINGS))],
         "threshold": [Interval(Real, None, None, closed="neither")],
         "pooling": [StrOptions(set(POOLINGS)), tuple, list],
-        "power": [Interval(Real, 0, None, closed="neither")],
+        # a compression of the pooled sums (up to ~1e4): beyond 2 they overflow
+        # float32 at once
+        "power": [Interval(Real, 0, 2, closed="right")],
         "mirror": ["boolean"],
         "kmeans": [StrOptions({"lloyd", "minibatch"})],
         "kmeans_max_iter": [Interval(Integral, 1, None, closed="left")],
         "image_shape": [tuple, list, None],
         "chunk_size": [Interval(Integral, 1, None, closed="left")],
-        "n_jobs": [Options(Integral, {-1}), Interval(Integral, 1, None, closed="left")],
+        "n_jobs": CHUNKED_CONSTRAINTS["n_jobs"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -366,9 +373,9 @@ class BagOfVisualWords(ImageTransformer):
 
         Parameters
         ----------
-        n_cols : int, default=None
+        n_cols : int >= 1, default=None
             Words per row; ``ceil(sqrt(n_words))`` when None.
-        border : int, default=1
+        border : int >= 0, default=1
             Black pixels between words.
 
         Returns

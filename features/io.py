@@ -136,7 +136,24 @@ def _check_image_size(image_size):
     return height, width
 
 
-def load_image_folder(root, image_size=None, on_error="raise", n_jobs=2):
+def _check_pixels(entries, max_pixels):
+    """Refuse a first image of more than ``max_pixels``, from its header alone."""
+    for path, _ in entries:
+        try:
+            with Image.open(path) as im:
+                width, height = im.size
+        except Exception:        # unreadable: decoding reports it, or skips it
+            continue
+        if width * height > max_pixels:
+            raise ValueError(
+                f"{path} is {width}x{height} pixels, more than the {max_pixels} pixels "
+                "(height x width) this run loads at full size: every image is held in "
+                "memory, and its raw pixels are one feature each; pass image_size=(height, "
+                "width) to resize every image to one size.")
+        return
+
+
+def load_image_folder(root, image_size=None, on_error="raise", n_jobs=2, max_pixels=None):
     """Load an image-folder data set (one sub-folder per class) into memory.
 
     Classes are the sub-folders in sorted order and files are read in sorted
@@ -158,6 +175,11 @@ def load_image_folder(root, image_size=None, on_error="raise", n_jobs=2):
     n_jobs : int or None, default=2
         Decoding threads (pillow releases the GIL while decoding); -1 for
         every core, as in joblib.
+    max_pixels : int or None, default=None
+        Without ``image_size``, refuse images of more than ``max_pixels``
+        pixels (height x width) before decoding them all: every image is
+        held in memory, and a folder of photographs at full size can take
+        gigabytes.  None: no limit.
 
     Returns
     -------
@@ -182,7 +204,8 @@ def load_image_folder(root, image_size=None, on_error="raise", n_jobs=2):
         An invalid argument; no class folder or no file at all; a file that
         is not a readable image (with ``on_error='raise'``), including 32-bit
         float images, whose range is unknown; or, without ``image_size``, an
-        image whose size differs from the first.
+        image whose size differs from the first, or one larger than
+        ``max_pixels``.
 
     Examples
     --------
@@ -193,8 +216,14 @@ def load_image_folder(root, image_size=None, on_error="raise", n_jobs=2):
     if not isinstance(on_error, str) or on_error not in ("raise", "skip"):
         raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}.")
     image_size = _check_image_size(image_size)
+    if max_pixels is not None and (isinstance(max_pixels, (bool, np.bool_))
+                                   or not isinstance(max_pixels, (int, np.integer))
+                                   or max_pixels < 1):
+        raise ValueError(f"max_pixels must be None or a positive int, got {max_pixels!r}.")
     n_jobs = resolve_n_jobs(n_jobs)
     classes, entries, empty = _list_image_folder(root)
+    if image_size is None and max_pixels is not None:
+        _check_pixels(entries, max_pixels)
 
     def decode(entry):
         try:

@@ -13,6 +13,8 @@ References
    scenes are edge filters", Vision Research 1997 (ZCA whitening).
 """
 
+from numbers import Integral
+
 import numpy as np
 
 from .images import to_float
@@ -187,9 +189,9 @@ def tile_patches(patches, patch_shape, n_cols=None, border=1):
     patches : ndarray of shape (k, prod(patch_shape))
         Flattened patches in ``(row, column, channel)`` order, any scale.
     patch_shape : tuple (p, q) or (p, q, C)
-    n_cols : int, default=None
+    n_cols : int >= 1, default=None
         Patches per row of the tile image; ``ceil(sqrt(k))`` when None.
-    border : int, default=1
+    border : int >= 0, default=1
         Black pixels between patches and around the image.
 
     Returns
@@ -205,6 +207,12 @@ def tile_patches(patches, patch_shape, n_cols=None, border=1):
     >>> tile_patches(np.arange(8.0).reshape(2, 4), (2, 2), border=1).shape
     (4, 7)
     """
+    for name, value, low in (("n_cols", n_cols, 1), ("border", border, 0)):
+        if value is None and name == "n_cols":
+            continue
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral) or value < low:
+            raise ValueError(f"{name} must be an int >= {low}"
+                             f"{' or None' if name == 'n_cols' else ''}, got {value!r}.")
     patches = np.asarray(patches, dtype=np.float64)
     k = patches.shape[0]
     n_cols = int(np.ceil(np.sqrt(k))) if n_cols is None else int(n_cols)

@@ -327,12 +327,13 @@ def test_transform_on_other_channels_or_too_small_images():
 
 
 @pytest.mark.parametrize("param,value,message", [
-    ("n_words", 0, "'n_words' parameter .* int in the range \\[1, inf\\)"),
+    ("n_words", 1, "'n_words' parameter .* int in the range \\[2, inf\\)"),
     ("patch_size", 2.5, "'patch_size' parameter"),
     ("stride", 0, "'stride' parameter"),
     ("n_patches", 1, "'n_patches' parameter"),
     ("normalize_patches", "yes", "'normalize_patches' parameter"),
     ("normalize_eps", 0, "'normalize_eps' parameter"),
+    ("normalize_eps", 1e40, r"'normalize_eps' parameter .* range \(0.0, 1000000.0\]"),
     ("whiten", 1.5, "'whiten' parameter"),
     ("whiten_eps", -1.0, "'whiten_eps' parameter"),
     ("encoding", "sparse", "'encoding' parameter .*'hard'"),
@@ -342,18 +343,36 @@ def test_transform_on_other_channels_or_too_small_images():
     ("pooling", (), "pooling must be"),
     ("pooling", (2.0,), "pooling must be"),
     ("power", 0, "'power' parameter"),
+    ("power", 20, r"'power' parameter .* range \(0.0, 2.0\]"),
     ("mirror", "yes", "'mirror' parameter"),
     ("kmeans", "elkan", "'kmeans' parameter"),
     ("kmeans_max_iter", 0, "'kmeans_max_iter' parameter"),
     ("image_shape", 32, "'image_shape' parameter"),
     ("chunk_size", 0, "'chunk_size' parameter"),
     ("n_jobs", 0, "'n_jobs' parameter"),
-    ("n_jobs", -2, "'n_jobs' parameter"),
+    ("n_jobs", 1.5, "'n_jobs' parameter"),
     ("random_state", "seed", "'random_state' parameter"),
 ])
 def test_every_parameter_is_checked_at_fit(param, value, message):
     with pytest.raises(ValueError, match=message):
         BagOfVisualWords(**{**SMALL, param: value}).fit(IMAGES)
+
+
+@pytest.mark.parametrize("n_jobs", [None, -2, 2])
+def test_n_jobs_is_read_as_joblib_reads_it_like_the_other_transformers(n_jobs):
+    bovw = BagOfVisualWords(**SMALL).fit(IMAGES)
+    np.testing.assert_array_equal(bovw.set_params(n_jobs=n_jobs).transform(IMAGES),
+                                  bovw.set_params(n_jobs=1).transform(IMAGES))
+
+
+def test_dictionary_image_refuses_bad_layouts():
+    bovw = BagOfVisualWords(**SMALL).fit(IMAGES)
+    for kwargs, message in (({"n_cols": 0}, "n_cols must be an int >= 1 or None, got 0"),
+                            ({"n_cols": -3}, "n_cols must be .* got -3"),
+                            ({"n_cols": 2.5}, "n_cols must be .* got 2.5"),
+                            ({"border": -1}, "border must be an int >= 0, got -1")):
+        with pytest.raises(ValueError, match=message):
+            bovw.dictionary_image(**kwargs)
 
 
 def test_set_params_after_fit_is_checked_by_transform():
