@@ -470,3 +470,26 @@ EXPECTED_FAILURES = {
                          expected_failed_checks=lambda est: EXPECTED_FAILURES)
 def test_sklearn_checks(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("kmeans", ["lloyd", "minibatch"])
+def test_dictionary_is_kmeans_of_the_whitened_patches(kmeans):
+    # The words are scikit-learn's k-means centroids of the sampled, normalised,
+    # whitened patches: redo those steps from the public functions.
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    bovw = BagOfVisualWords(**{**SMALL, "kmeans": kmeans}).fit(IMAGES)
+    rng = np.random.RandomState(SMALL["random_state"])
+    patches = normalize_patches(sample_patches(IMAGES, SMALL["n_patches"], 4, rng), 10.0)
+    mean, whitening, _ = fit_zca(patches, 1.0)
+    white = (patches - mean) @ whitening
+    seed = rng.randint(np.iinfo(np.int32).max)
+    if kmeans == "lloyd":
+        km = KMeans(6, init="random", n_init=1, max_iter=5, random_state=seed)
+    else:
+        km = MiniBatchKMeans(6, init="random", n_init=1, batch_size=4096, max_iter=5,
+                             random_state=seed)
+    km.fit(white)
+    np.testing.assert_allclose(bovw.patch_mean_, mean, rtol=1e-6)
+    np.testing.assert_allclose(bovw.dictionary_, km.cluster_centers_, rtol=1e-5, atol=1e-6)
+    assert bovw.inertia_ == pytest.approx(km.inertia_, rel=1e-6)

@@ -207,3 +207,33 @@ def test_settings_take_python_ints_beyond_int64():
     from classifiers.schedules import StepDecay
     assert StepDecay(every=10**20).for_budget(4 * 10**20).every == 10**20
     assert StepDecay().for_budget(10**20).every == 10**20 // 4
+
+
+# --------------------------------------------------------------- optimum reached
+@pytest.mark.parametrize("optimizer, learning_rate", [
+    ("sgd", None), ("momentum", None), ("nesterov", None), ("adagrad", 0.5),
+    ("rmsprop", 0.01), ("adadelta", None), ("adam", 0.01), ("nadam", 0.01)])
+def test_every_optimizer_reaches_the_logistic_regression_optimum(optimizer, learning_rate):
+    # Full batch (no minibatch noise), the default step decay, 3,000 epochs on a
+    # strongly convex softmax: the minimum is LogisticRegression's, to rounding.
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+    from classifiers import SoftmaxClassifier
+    from classifiers.objective import objective
+
+    X, y = make_classification(n_samples=200, n_features=6, n_informative=4, n_classes=3,
+                               random_state=0)
+    X = StandardScaler().fit_transform(X)
+    alpha, n = 1e-2, len(y)
+
+    def J(model):
+        P = np.column_stack([model.coef_, model.intercept_])
+        return objective(P, X, y, np.ones(n), loss="softmax", margin=1.0, penalty="l2",
+                         alpha=alpha, l1_ratio=0.0, fit_intercept=True)[0]
+
+    reference = LogisticRegression(C=1 / (alpha * n), tol=1e-12, max_iter=10_000).fit(X, y)
+    ours = SoftmaxClassifier(optimizer=optimizer, learning_rate=learning_rate, batch_size=None,
+                             max_iter=3000, tol=None, alpha=alpha).fit(X, y)
+    assert J(ours) == pytest.approx(J(reference), rel=1e-5)
+    np.testing.assert_allclose(ours.coef_, reference.coef_, atol=2e-3)

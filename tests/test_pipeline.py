@@ -726,3 +726,49 @@ def test_cached_features_follow_scikit_learn_conventions(tmp_path):
                                                  random_state=0),
                           {"classifier__alpha": [1e-3, 1e-1]}, cv=2, n_jobs=2).fit(X, y)
     assert search.predict(X[:2]).shape == (2,)
+
+
+# ------------------------------------------------------- the job as a user runs it
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_python_pipeline_py_runs_as_a_process(image_folder, tmp_path):
+    import subprocess
+    import sys
+    out = tmp_path / "report"
+    done = subprocess.run(
+        [sys.executable, "pipeline.py", "--dataset", str(image_folder), "--features", "hog",
+         "--alphas", "1e-1", "--cv", "2", "--out", str(out), "--quiet"],
+        cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "hog" in done.stdout and (out / "report.md").is_file()
+    usage = subprocess.run([sys.executable, "pipeline.py", "--cv", "1"], cwd=REPO,
+                           capture_output=True, text=True, timeout=300)
+    assert usage.returncode == 2 and "--cv must be at least 2" in usage.stderr
+
+
+def test_a_seeded_run_repeats_its_results_exactly(image_folder, tmp_path):
+    argv = ["--dataset", str(image_folder), "--features", "raw", "bovw", "--words", "8",
+            "--loss", "hinge", "softmax", "--alphas", "1e-2", "1", "--cv", "2",
+            "--seed", "3", "--quiet"]
+    runs = []
+    for name in ("a", "b"):
+        assert pipeline.main(argv + ["--out", str(tmp_path / name)]) == 0
+        results = json.loads((tmp_path / name / "results.json").read_text())
+        results["settings"].pop("compare_seconds")
+        for row in results["rows"]:
+            for key in ("feature_seconds", "fit_seconds", "search_seconds"):
+                row.pop(key)
+        runs.append(results)
+    assert runs[0] == runs[1]
+
+
+def test_compare_test_accuracy_is_the_refit_pipelines_score():
+    X, y = shapes_and_colours(n_per_class=24)
+    X_test, y_test = shapes_and_colours(n_per_class=10, seed=1)
+    rows = pipeline.compare(X, y, features=["hog+color"], losses=["hinge", "softmax"],
+                            alphas=[1e-2, 1.0], test=(X_test, y_test), random_state=0)
+    for row in rows:
+        pipe = pipeline.make_pipeline("hog+color", row["loss"], alpha=row["best_alpha"],
+                                      random_state=0).fit(X, y)
+        assert pipe.score(X_test, y_test) == row["test_accuracy"]
