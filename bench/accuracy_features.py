@@ -16,11 +16,10 @@ import time
 import warnings
 
 import numpy as np
+from common import cifar10_fixed_split, cifar10_train_images, machine_line
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.preprocessing import StandardScaler
-
-from common import cifar10_fixed_split, cifar10_train_images, machine_line
 
 from classifiers import LinearSVM, SoftmaxClassifier
 from classifiers.schedules import StepDecay

@@ -3,13 +3,17 @@
 ``LinearClassifier`` (and its presets ``LinearSVM`` and ``SoftmaxClassifier``)
 minimises a multiclass loss (:mod:`.losses`) plus a penalty
 (:mod:`.penalties`) with the optimizer of your choice (:mod:`.optimizers`)
-and a learning-rate schedule (:mod:`.schedules`).  ``check_gradient``
-compares an analytic gradient with central differences.
+and a learning-rate schedule (:mod:`.schedules`).  The solvers live in
+:mod:`.minibatch`, :mod:`.full_batch` and :mod:`.exact`; ``check_solver``
+says which one trains given settings.  ``check_gradient`` compares an
+analytic gradient with central differences.
 """
 
 from . import losses, optimizers, penalties, schedules
 from .gradient_check import check_gradient
 from .linear import DivergenceError, LinearClassifier, LinearSVM, SoftmaxClassifier
+from .solvers import check_solver
 
 __all__ = ["LinearClassifier", "LinearSVM", "SoftmaxClassifier", "DivergenceError",
-           "check_gradient", "losses", "optimizers", "penalties", "schedules"]
+           "check_gradient", "check_solver", "losses", "optimizers", "penalties",
+           "schedules"]

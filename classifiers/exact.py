@@ -196,7 +196,8 @@ def minimize_svm(P0, X, y, sample_weight, *, squared, margin, alpha, fit_interce
 
     def precondition(Q):
         A = (last or next(reversed(evaluated.values()))[1]).A
-        return moment.inverse(loss_curvature(A, v, squared=squared, smoothing=mu), alpha)(Q)
+        curvature = loss_curvature("squared_hinge" if squared else "hinge", A, y, v, mu)
+        return moment.inverse(curvature, alpha)(Q)
 
     best = None            # (objective, P) of the lowest iterate: the one returned
     best_dual = -np.inf    # every feasible dual point bounds J*; keep the highest

@@ -32,7 +32,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-
 # Relative rise of f that the line search puts down to rounding.  Sums over many
 # terms (a dataset, a quadratic form) lose far more than one machine epsilon;
 # Hager & Zhang (2005) use this value for their approximate Wolfe conditions.

@@ -1,79 +1,43 @@
 """Linear classifiers trained from scratch: ``LinearClassifier`` and its presets."""
 
-import copy
-import time
 import warnings
 from functools import partialmethod
-from numbers import Integral, Real
-from typing import NamedTuple, Optional
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, compute_class_weight
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
-from .losses import LOSSES, log_softmax
-from .objective import objective, scores, shift_pairs
-from .penalties import CumulativeL1, l1_weight
+from _constraints import Flag, Integer, Real
+
+from . import full_batch, minibatch
 from .exact import minimize_svm
-from .optimizers import OPTIMIZERS, Exact, Momentum, Optimizer, get_optimizer
-from .schedules import SCHEDULES, Schedule, checked_rate, get_schedule
+from .losses import LOSSES, log_softmax
+from .minibatch import (
+    EpochState,
+    Steps,
+    base_learning_rate,
+    default_epochs,
+    loss_ceiling,
+    run_epoch,
+    start_optimizer,
+)
+from .objective import DIVERGENCE_FACTOR, Problem, Solution, scores
+from .optimizers import OPTIMIZERS, Exact, Optimizer, get_optimizer
+from .schedules import SCHEDULES, Schedule, get_schedule
+from .solvers import check_solver
 
 
 class DivergenceError(ValueError):
     """Training diverged (learning rate too large): see :meth:`LinearClassifier.fit`."""
-
-
-# A batch objective this many times above where training started means the
-# steps overshoot and grow geometrically: a convex objective never climbs that
-# far under a working step size, and waiting for inf could take many epochs
-# (or never come, when ``tol`` stops training first).
-DIVERGENCE_FACTOR = 1e4
-
-
-# Plain SGD step, in units of 1 / mean ||x||^2, when learning_rate is None
-# (see _base_learning_rate); measured on standardized CIFAR-10 pixels and
-# HOG features (README, "Defaults").  The hinge gradient sums up to C - 1
-# violated margins per sample where the softmax's sums to at most 2, hence the
-# smaller step.
-SGD_STEP = {"softmax": 30.0, "hinge": 3.0, "squared_hinge": 3.0}
-
-# The default budget of the minibatch solver: 20 epochs (CIFAR-10 sized data
-# is there in 20), or on small data sets as many as make 2,000 updates.
-DEFAULT_EPOCHS = 20
-MIN_UPDATES = 2000
-
-# The losses and penalties with a continuous gradient, which a full-batch
-# quasi-Newton solver needs (its curvature pairs assume a smooth objective).
-SMOOTH_LOSSES = ("softmax", "squared_hinge")
-SMOOTH_PENALTIES = ("l2", None)
-# The losses whose dual the exact solver certifies.
-HINGE_LOSSES = ("hinge", "squared_hinge")
-
-
-class LBFGSMemory(NamedTuple):
-    """What an lbfgs fit keeps for a warm start: the L2 strength and the curvature pairs."""
-
-    l2: float
-    pairs: list
-
-
-class _Solution(NamedTuple):
-    """What a solver hands back to ``fit``."""
-
-    P: np.ndarray
-    opt_state: object
-    n_iter: int
-    t: int
-    loss_curve: list
-    validation_scores: Optional[list]
-    best_loss: float
-    dual_gap: Optional[float] = None
 
 
 def _has_stochastic_optimizer(estimator):
@@ -182,7 +146,8 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
     warm_start : bool, default=False
         Start ``fit`` from the previous solution (the optimizer state starts
         afresh, except lbfgs's and exact's curvature pairs, corrected for a
-        change of ``alpha``, and exact's smoothing).  ``partial_fit`` always continues, optimizer state included.
+        change of ``alpha``, and exact's smoothing).  ``partial_fit`` always
+        continues, optimizer state included.
     fit_intercept : bool, default=True
     class_weight : dict, 'balanced' or None, default=None
         Multiplies the sample weights of each class.
@@ -273,23 +238,23 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints = {
         "loss": [StrOptions(set(LOSSES))],
-        "margin": [Interval(Real, 0, None, closed="neither")],
+        "margin": [Real(0, None, closed="neither")],
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "alpha": [Real(0, None, closed="left")],
+        "l1_ratio": [Real(0, 1)],
         "optimizer": [StrOptions(set(OPTIMIZERS) | {"auto"}), Optimizer],
-        "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+        "learning_rate": [Real(0, None, closed="neither"), None],
         "learning_rate_schedule": [StrOptions(set(SCHEDULES)), Schedule, callable],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
-        "max_iter": [Interval(Integral, 1, None, closed="left"), None],
-        "tol": [Interval(Real, 0, None, closed="left"), None],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "shuffle": ["boolean"],
+        "batch_size": [Integer(1), None],
+        "max_iter": [Integer(1), None],
+        "tol": [Real(0), None],
+        "n_iter_no_change": [Integer(1)],
+        "early_stopping": [Flag()],
+        "validation_fraction": [Real(0, 1, closed="neither")],
+        "shuffle": [Flag()],
         "random_state": ["random_state"],
-        "warm_start": ["boolean"],
-        "fit_intercept": ["boolean"],
+        "warm_start": [Flag()],
+        "fit_intercept": [Flag()],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "verbose": ["verbose"],
     }
@@ -338,14 +303,13 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : LinearClassifier
         """
-        optimizer = self._resolved_optimizer()
-        self._check_optimizer_fits(optimizer)
+        optimizer = self._check_solver()
         X, y_idx, sw, classes = self._validate_training_data(X, y, sample_weight, None, False)
         P = self._initial_params(X, classes, warm=self.warm_start)
         if isinstance(optimizer, Exact):
-            solve = self._solve_exact
+            solve = self._fit_exact
         else:
-            solve = self._solve_full_batch if optimizer.full_batch else self._solve_minibatch
+            solve = self._fit_full_batch if optimizer.full_batch else self._fit_minibatch
         solution = solve(P, X, y_idx, sw, optimizer)
         self._store(solution.P, classes, optimizer, solution.opt_state)
         self.n_iter_ = solution.n_iter
@@ -356,93 +320,40 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         self.dual_gap_ = solution.dual_gap
         return self
 
-    def _resolved_optimizer(self, partial=False):
-        """The optimizer object of ``optimizer``; for 'auto', the exact solver where it applies.
+    def _check_solver(self, partial=False):
+        """:func:`classifiers.solvers.check_solver` of these settings."""
+        return check_solver(self.optimizer, loss=self.loss, penalty=self.penalty,
+                            alpha=self.alpha, early_stopping=self.early_stopping,
+                            partial=partial)
 
-        'auto' trains the hinge losses with the 'l2' penalty (``alpha > 0``,
-        no early stopping) to a certified optimum, everything else (and
-        ``partial_fit``) with momentum.
-        """
-        if not (isinstance(self.optimizer, str) and self.optimizer == "auto"):
-            return get_optimizer(self.optimizer)
-        if (not partial and self.loss in HINGE_LOSSES and self.penalty == "l2"
-                and self.alpha > 0 and not self.early_stopping):
-            return Exact()
-        return Momentum()
+    def _problem(self):
+        return Problem(self.loss, self.margin, self.penalty, self.alpha, self.l1_ratio,
+                       self.fit_intercept)
 
     def _max_iter(self, optimizer, n_samples):
-        """``max_iter``, or when None the solver's default budget.
-
-        Minibatch rules get ``DEFAULT_EPOCHS`` epochs, or more on small data
-        sets so that training makes at least ``MIN_UPDATES`` updates; a
-        full-batch solver gets its own default number of iterations.
-        """
+        """``max_iter``, or when None the solver's default budget (epochs, or iterations)."""
         if self.max_iter is not None:
             return self.max_iter
         if optimizer.full_batch:
             return optimizer.default_max_iter
-        size = n_samples if self.batch_size is None else min(self.batch_size, n_samples)
-        batches = -(-n_samples // size)
-        return max(DEFAULT_EPOCHS, -(-MIN_UPDATES // batches))
+        return default_epochs(self.batch_size, n_samples)
 
-    def _check_optimizer_fits(self, optimizer):
-        """Refuse settings that the chosen solver cannot honour, before any work."""
-        if not optimizer.full_batch:
-            return
-        name = type(optimizer).__name__
-        if isinstance(optimizer, Exact):
-            self._check_exact_fits()
-            return
-        if self.loss not in SMOOTH_LOSSES:
-            raise ValueError(
-                f"optimizer={name} needs a smooth loss ({', '.join(map(repr, SMOOTH_LOSSES))}), "
-                f"got loss={self.loss!r}; use loss='squared_hinge' (the L2-SVM), or a "
-                "stochastic optimizer such as 'momentum', 'sgd' or 'adam' for the hinge.")
-        if self.penalty not in SMOOTH_PENALTIES:
-            raise ValueError(
-                f"optimizer={name} needs a smooth penalty ('l2' or None), got "
-                f"penalty={self.penalty!r}; use penalty='l2', or a stochastic optimizer "
-                "such as 'momentum', 'sgd' or 'adam' for the l1 and elastic-net penalties.")
-        if self.early_stopping:
-            raise ValueError(
-                f"optimizer={name} minimizes the training objective to tol and has no "
-                "epochs to stop early; set early_stopping=False, or use a stochastic "
-                "optimizer such as 'momentum' or 'adam' with early_stopping=True.")
+    def _seed(self):
+        return check_random_state(self.random_state).randint(2**31)
 
-    def _check_exact_fits(self):
-        if self.loss not in HINGE_LOSSES:
-            raise ValueError(
-                f"optimizer='exact' certifies the SVM's optimum by its dual, which it knows for "
-                f"the hinge losses only, got loss={self.loss!r}; use loss='hinge' or "
-                "'squared_hinge', or optimizer='lbfgs' to minimize the softmax to tol.")
-        if self.penalty != "l2" or not self.alpha > 0:
-            got = (f"penalty={self.penalty!r}" if self.penalty != "l2"
-                   else f"alpha={self.alpha!r}")
-            raise ValueError(
-                f"optimizer='exact' needs the 'l2' penalty with alpha > 0 (its dual is "
-                f"defined through alpha * ||W||^2), got {got}; use penalty='l2' with a "
-                "positive alpha, or a stochastic optimizer such as 'momentum' for the l1 "
-                "and elastic-net penalties.")
-        if self.early_stopping:
-            raise ValueError(
-                "optimizer='exact' minimizes the training objective to a certified gap "
-                "and has no epochs to stop early; set early_stopping=False, or use a "
-                "stochastic optimizer such as 'momentum' with early_stopping=True.")
-
-    def _solve_exact(self, P, X, y, sw, optimizer):
+    def _fit_exact(self, P, X, y, sw, optimizer):
         """The hinge losses to a certified relative duality gap ``tol`` (:mod:`.exact`)."""
         max_iter = self._max_iter(optimizer, X.shape[0])
         tol = optimizer.default_tol if self.tol is None else self.tol
         memory = self._previous_state(optimizer) if self.warm_start else None
         if memory is not None and memory.pairs and memory.pairs[0][0].shape != P.shape:
             memory = memory._replace(pairs=[])
-        seed = check_random_state(self.random_state).randint(2**31)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             result = minimize_svm(P, X, y, sw, squared=self.loss == "squared_hinge",
                                   margin=self.margin, alpha=self.alpha,
                                   fit_intercept=self.fit_intercept, tol=tol,
                                   max_iter=max_iter, settings=optimizer, memory=memory,
-                                  random_state=seed, verbose=self.verbose)
+                                  random_state=self._seed(), verbose=self.verbose)
         stuck_at_zero = result.n_iter == 0 and result.status == "precision" and not np.any(P)
         if stuck_at_zero or not np.isfinite(result.objective):
             self._overflowed(X)
@@ -452,104 +363,35 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
             "objective", max_iter, tol, result.n_iter, X.dtype,
             "or tol, a larger alpha, or standardize X")
         best_loss = min(result.loss_curve) if result.loss_curve else result.objective
-        return _Solution(result.P, result.memory, result.n_iter, result.n_iter,
-                         result.loss_curve, None, best_loss, result.gap)
+        return Solution(result.P, result.memory, result.n_iter, result.n_iter,
+                        result.loss_curve, None, best_loss, result.gap)
 
-    def _solve_minibatch(self, P, X, y, sw, optimizer):
+    def _fit_minibatch(self, P, X, y, sw, optimizer):
         """Minibatch epochs with a stochastic optimizer until ``tol`` or ``max_iter``."""
         rng = check_random_state(self.random_state)
-        opt_state = self._init_optimizer_state(optimizer, P, rng)
-        X_val = y_val = None
-        if self.early_stopping:
-            train, val = self._validation_split(y, rng)
-            X, X_val = X[train], X[val]
-            y, y_val, sw = y[train], y[val], sw[train]
-
-        max_iter = self._max_iter(optimizer, X.shape[0])
+        opt_state = start_optimizer(optimizer, P, rng)
+        n_train = X.shape[0] - (int(np.ceil(self.validation_fraction * X.shape[0]))
+                                if self.early_stopping else 0)
+        max_iter = self._max_iter(optimizer, n_train)
         schedule = get_schedule(self.learning_rate_schedule).for_budget(max_iter)
-        lr0 = self._base_learning_rate(optimizer, X, sw)
-        stall, lr_scale = 0, 1.0
-        best_loss = best_score = None
-        best_P = P
-        loss_curve, val_scores = [], []
-        t = 0
-        converged = False
-        ceiling = self._loss_ceiling(P, X, y, sw, warm=self.warm_start)
-        # With tol=None the run is a fixed budget of epochs, unless something
-        # asked to watch for stalls: early stopping or the adaptive schedule
-        # (which then count any lack of improvement as a stall).
-        watch = self.tol is not None or self.early_stopping or schedule.adaptive
-        l1_state = None
-        for epoch in range(max_iter):
-            tic = time.perf_counter()
-            P, opt_state, t, loss, l1_state = self._run_epoch(
-                P, opt_state, t, epoch, X, y, sw, rng, optimizer, schedule, lr0, lr_scale,
-                ceiling, l1_state)
-            loss_curve.append(loss)
-            if self.early_stopping:
-                score = float(np.mean(self._predict_idx(P, X_val) == y_val))
-                val_scores.append(score)
-                improved = best_score is None or self._gained(score - best_score)
-                if best_score is None or score > best_score:
-                    best_score, best_P = score, P.copy()
-            else:
-                improved = best_loss is None or self._gained(best_loss - loss)
-            if best_loss is None or loss < best_loss:
-                best_loss = loss
-            if self.verbose:
-                val = f", validation accuracy {val_scores[-1]:.4f}" if self.early_stopping else ""
-                print(f"-- Epoch {epoch + 1}/{max_iter}: loss {loss:.6g}{val}, "
-                      f"learning rate {schedule.rate(lr0, t, epoch) * lr_scale:.3g}, "
-                      f"{time.perf_counter() - tic:.2f} s")
-            if not watch:
-                continue
-            stall = 0 if improved else stall + 1
-            if stall >= self.n_iter_no_change:
-                if schedule.adaptive and lr0 * lr_scale * schedule.factor >= schedule.min_rate:
-                    lr_scale *= schedule.factor
-                    stall = 0
-                else:
-                    converged = True
-                    break
-        if watch and not converged:
-            what = "validation accuracy" if self.early_stopping else "loss"
-            warnings.warn(
-                f"{type(self).__name__} reached max_iter={max_iter} epochs before "
-                f"the {what} stopped improving by tol={self.tol or 0}; consider a larger "
-                "max_iter or learning rate.", ConvergenceWarning)
-        return _Solution(best_P if self.early_stopping else P, opt_state, len(loss_curve), t,
-                         loss_curve, val_scores if self.early_stopping else None, best_loss)
+        problem = self._problem()
+        steps = Steps(optimizer, schedule, None, self.batch_size, self.shuffle, None,
+                      self._diverged)
+        return minibatch.solve(
+            P, X, y, sw, problem=problem, steps=steps, max_iter=max_iter, tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change, early_stopping=self.early_stopping,
+            validation_fraction=self.validation_fraction, rng=rng, opt_state=opt_state,
+            warm=self.warm_start, verbose=self.verbose, owner=type(self).__name__,
+            learning_rate=self.learning_rate)
 
-    def _gained(self, gain):
-        """Whether an epoch improved on the best: by ``tol``, or at all when None."""
-        return gain >= self.tol if self.tol else gain > 0
-
-    def _solve_full_batch(self, P, X, y, sw, optimizer):
+    def _fit_full_batch(self, P, X, y, sw, optimizer):
         """Minimize the whole objective with a full-batch solver (L-BFGS)."""
-        loss_curve = []
-        tic = time.perf_counter()
         max_iter = self._max_iter(optimizer, X.shape[0])
-
-        def fun(P):
-            return self._objective(P, X, y, sw)
-
-        def record(n_iter, P, loss, grad):
-            loss_curve.append(loss)
-            if self.verbose:
-                print(f"-- Iteration {n_iter}/{max_iter}: loss {loss:.6g}, "
-                      f"max |gradient| {float(np.max(np.abs(grad))):.3g}, "
-                      f"{time.perf_counter() - tic:.2f} s")
-
         tol = optimizer.default_tol if self.tol is None else self.tol
-        l2 = self.alpha if self.penalty == "l2" else 0.0
-        pairs = ()
         memory = self._previous_state(optimizer) if self.warm_start else None
-        if memory is not None and memory.pairs and memory.pairs[0][0].shape == P.shape:
-            # Only the penalty's curvature changed (a path over alpha).
-            pairs = shift_pairs(memory.pairs, l2 - memory.l2, self.fit_intercept)
-        with np.errstate(over="ignore", invalid="ignore"):
-            result = optimizer.minimize(fun, P, max_iter=max_iter, tol=tol,
-                                        callback=record, pairs=pairs)
+        solution, result = full_batch.solve(
+            P, X, y, sw, problem=self._problem(), optimizer=optimizer, max_iter=max_iter,
+            tol=tol, memory=memory, random_state=self._seed(), verbose=self.verbose)
         stuck_at_zero = result.n_iter == 0 and result.status == "line_search" and not np.any(P)
         if stuck_at_zero or not (np.isfinite(result.f) and np.isfinite(result.grad).all()):
             # From zero weights a short step along -gradient always lowers a
@@ -559,9 +401,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         self._warn_short_of_tol(
             "lbfgs", result.status, f"max |gradient| {grad_norm:.3g}", max_iter, tol,
             result.n_iter, X.dtype, "or standardize X")
-        best_loss = min(loss_curve) if loss_curve else result.f
-        return _Solution(result.x, LBFGSMemory(l2, result.pairs), result.n_iter, result.n_iter,
-                         loss_curve, None, best_loss)
+        return solution
 
     @available_if(_has_stochastic_optimizer)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -581,7 +421,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : LinearClassifier
         """
-        optimizer = self._resolved_optimizer(partial=True)
+        optimizer = self._check_solver(partial=True)
         first_call = not hasattr(self, "classes_")
         if first_call and classes is None:
             raise ValueError(
@@ -595,26 +435,28 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         X, y_idx, sw, classes = self._validate_training_data(
             X, y, sample_weight, classes, True)
         rng = check_random_state(self.random_state)
+        problem = self._problem()
         if first_call:
-            P = self._initial_params(X, classes, warm=False)
-            t, n_iter, loss_curve = 0, 0, []
+            state = EpochState(self._initial_params(X, classes, warm=False), None, 0, None)
+            n_iter, loss_curve = 0, []
         else:
-            P = self._P                                  # _run_epoch works on a copy
-            t, n_iter, loss_curve = self.t_, self.n_iter_, list(self.loss_curve_)
+            state = EpochState(self._P, None, self.t_, getattr(self, "_l1_state", None))
+            n_iter, loss_curve = self.n_iter_, list(self.loss_curve_)
         opt_state = self._previous_state(optimizer)
         if opt_state is None:           # first call, or another optimizer than last time
-            opt_state = self._init_optimizer_state(optimizer, P, rng)
-        l1_state = None if first_call else copy.deepcopy(getattr(self, "_l1_state", None))
-        P, opt_state, t, loss, l1_state = self._run_epoch(
-            P, opt_state, t, n_iter, X, y_idx, sw, rng, optimizer,
-            get_schedule(self.learning_rate_schedule).for_budget(
-                self._max_iter(optimizer, X.shape[0])),
-            self._base_learning_rate(optimizer, X, sw),
-            1.0, self._loss_ceiling(P, X, y_idx, sw, warm=False), l1_state)
-        self._store(P, classes, optimizer, opt_state)
-        self._l1_state = l1_state
+            opt_state = start_optimizer(optimizer, state.P, rng)
+        schedule = get_schedule(self.learning_rate_schedule).for_budget(
+            self._max_iter(optimizer, X.shape[0]))
+        steps = Steps(optimizer, schedule,
+                      base_learning_rate(self.learning_rate, optimizer, problem, X, sw),
+                      self.batch_size, self.shuffle,
+                      loss_ceiling(problem, state.P, X, y_idx, sw, warm=False), self._diverged)
+        state, loss = run_epoch(state._replace(opt_state=opt_state), n_iter, X, y_idx, sw,
+                                rng, problem, steps)
+        self._store(state.P, classes, optimizer, state.opt_state)
+        self._l1_state = state.l1
         self.n_iter_ = n_iter + 1
-        self.t_ = t
+        self.t_ = state.t
         self.loss_curve_ = loss_curve + [loss]
         self.validation_scores_ = None
         self.best_loss_ = min(self.loss_curve_)
@@ -654,8 +496,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         if isinstance(self.class_weight, dict):
             for label, weight in self.class_weight.items():
-                if isinstance(weight, (bool, np.bool_)) or not isinstance(weight, Real) or not (
-                        np.isfinite(weight) and weight >= 0):
+                if not Real(0).is_satisfied_by(weight):
                     raise ValueError(
                         f"class_weight gives class {label!r} the weight {weight!r}; class "
                         "weights must be finite numbers >= 0.")
@@ -675,34 +516,6 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         sw = (sw / sw.max()).astype(X.dtype)
         return X, y_idx, sw, classes
 
-    def _validation_split(self, y, rng):
-        """Stratified (train, validation) indices for early stopping."""
-        n_val = int(np.ceil(self.validation_fraction * y.size))
-        n_classes = np.unique(y).size
-        if n_val < n_classes or y.size - n_val < n_classes:
-            raise ValueError(
-                f"early_stopping holds out validation_fraction={self.validation_fraction} "
-                f"of the {y.size} samples ({n_val}) and needs at least one sample of "
-                f"each of the {n_classes} classes on both sides; use more data, "
-                "another validation_fraction, or early_stopping=False.")
-        return train_test_split(np.arange(y.size), test_size=n_val, stratify=y,
-                                random_state=rng)
-
-    def _base_learning_rate(self, optimizer, X, sw):
-        """``learning_rate``, or when None the optimizer's default for this data.
-
-        The plain gradient rules get ``SGD_STEP[loss] / mean_i ||x_i||^2``:
-        the weights of a linear model scale as ``1 / ||x||`` and its gradients
-        as ``||x||``, so a step in those units trains the same on pixels in
-        0..255 and on standardized features.  The mean is weighted by ``sw``,
-        so that weights and repeated samples give the same rate.
-        """
-        if self.learning_rate is not None:
-            return float(self.learning_rate)
-        sq_norms = np.einsum("ij,ij->i", X, X).astype(np.float64)
-        mean_sq_norm = float(sw @ sq_norms) / float(sw.sum()) + self.fit_intercept
-        return optimizer.default_rate(SGD_STEP[self.loss] / max(mean_sq_norm, 1e-12))
-
     # ------------------------------------------------------------ training
     def _initial_params(self, X, classes, warm):
         n_cols = X.shape[1] + self.fit_intercept
@@ -721,92 +534,9 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         # of the data's size, so a weighted and a repeated sample agree exactly.
         return np.zeros((classes.size, n_cols), dtype=X.dtype)
 
-    @staticmethod
-    def _init_optimizer_state(optimizer, P, rng):
-        if optimizer.uses_gradient:
-            return optimizer.init(P)
-        return optimizer.init(P, random_state=int(rng.randint(2**31)))
-
-    def _objective(self, P, X, y, sw, l1_in_gradient=True):
-        return objective(P, X, y, sw, loss=self.loss, margin=self.margin,
-                         penalty=self.penalty, alpha=self.alpha, l1_ratio=self.l1_ratio,
-                         fit_intercept=self.fit_intercept, l1_in_gradient=l1_in_gradient)
-
-    def _loss_ceiling(self, P, X, y, sw, warm):
-        """Batch objective above which training counts as diverged.
-
-        ``DIVERGENCE_FACTOR`` times the objective at zero weights (e.g.
-        ``(C - 1) * margin`` for the hinge) on the first rows of the data, or
-        at the starting weights of a warm start if that is larger (a warm
-        start under a larger ``alpha`` may start high).  ``partial_fit`` never
-        raises the ceiling to where its last call ended, so weights growing a
-        little more with every call are still caught.
-        """
-        k = min(X.shape[0], 1024)
-        at_zero = self._objective(np.zeros_like(P), X[:k], y[:k], sw[:k])[0]
-        at_start = self._objective(P, X[:k], y[:k], sw[:k])[0] if warm else at_zero
-        return DIVERGENCE_FACTOR * max(at_start, at_zero)
-
-    def _run_epoch(self, P, opt_state, t, epoch, X, y, sw, rng, optimizer, schedule,
-                   lr0, lr_scale, ceiling, l1_state=None):
-        """One pass over the data in minibatches; returns the new P, state, t, loss.
-
-        ``l1_state`` carries the cumulative L1 penalty across epochs (None
-        starts it; it is updated in place, so pass a copy to keep the old).
-
-        Works on its own copy of ``P``: if the loss or the weights stop being
-        finite, or the loss passes ``ceiling``, it raises and the caller's
-        weights stay untouched.  An L1 penalty is applied after each update as
-        a clipped cumulative step (:class:`~classifiers.penalties.CumulativeL1`),
-        which gives exact zeros.
-        """
-        P = P.copy()
-        W = P[:, :-1] if self.fit_intercept else P
-        l1 = self.alpha * l1_weight(self.penalty, self.l1_ratio)
-        if l1 and l1_state is None:
-            l1_state = CumulativeL1(W.shape, W.dtype)
-        n = X.shape[0]
-        size = n if self.batch_size is None else min(self.batch_size, n)
-        order = rng.permutation(n) if self.shuffle and size < n else None
-        loss_sum = weight_sum = 0.0
-        lr = None
-        with np.errstate(all="ignore"):
-            for start in range(0, n, size):
-                if order is None:
-                    batch = slice(start, start + size)
-                else:
-                    batch = np.sort(order[start:start + size])
-                Xb, yb, wb = X[batch], y[batch], sw[batch]
-                if not wb.sum() > 0:
-                    continue
-                t += 1
-                if optimizer.uses_gradient:
-                    loss, grad = self._objective(P, Xb, yb, wb, l1_in_gradient=not l1)
-                    lr = checked_rate(schedule.rate(lr0, t, epoch), t) * lr_scale
-                    updates, opt_state = optimizer.update(grad, opt_state, lr)
-                    P += updates
-                    if l1:
-                        step = np.asarray(optimizer.step_size(opt_state, lr), P.dtype)
-                        l1_state.apply(W, l1 * (step[:, :W.shape[1]] if step.ndim else step))
-                else:
-                    loss = self._objective(P, Xb, yb, wb)[0]
-                    candidate, opt_state = optimizer.propose(P, opt_state)
-                    cand_loss = self._objective(candidate, Xb, yb, wb)[0]
-                    if cand_loss < loss:
-                        P, loss = candidate, cand_loss
-                        W = P[:, :-1] if self.fit_intercept else P
-                if not loss <= ceiling:           # also catches NaN
-                    self._diverged(epoch, lr)
-                batch_weight = float(wb.sum())
-                loss_sum += loss * batch_weight
-                weight_sum += batch_weight
-            # Each batch's loss is taken before its update: check where the
-            # last update landed too (with one batch per epoch it is the only one).
-            k = min(n, 1024)
-            if not (np.isfinite(P).all()
-                    and self._objective(P, X[:k], y[:k], sw[:k])[0] <= ceiling):
-                self._diverged(epoch, lr)
-        return P, opt_state, t, loss_sum / weight_sum, l1_state
+    def _objective(self, P, X, y, sw):
+        """The objective of these settings (for tests and benchmarks)."""
+        return self._problem().objective(P, X, y, sw)
 
     def _warn_short_of_tol(self, solver, status, reached, max_iter, tol, n_iter, dtype, hint):
         """The ConvergenceWarning of a full-batch solver that stopped before ``tol``.

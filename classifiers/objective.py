@@ -12,6 +12,8 @@ sample weight exactly equivalent to repeating the sample, and a zero weight to
 dropping it; with unit weights it is the plain mean of scikit-learn's SGD.
 """
 
+from typing import NamedTuple, Optional
+
 import numpy as np
 
 from .losses import LOSSES
@@ -20,6 +22,47 @@ from .penalties import PENALTIES, l1_weight
 # Rows per block of the objective: 512 rows of 3,072 float32 features are
 # 6 MiB, which stay in the L3 cache between a block's two matrix products.
 BLOCK_ROWS = 512
+
+# A batch objective this many times above where training started means the
+# steps overshoot and grow geometrically: a convex objective never climbs that
+# far under a working step size, and waiting for inf could take many epochs
+# (or never come, when ``tol`` stops training first).
+DIVERGENCE_FACTOR = 1e4
+
+
+class Problem(NamedTuple):
+    """The settings that define the objective: loss, penalty and intercept."""
+
+    loss: str
+    margin: float
+    penalty: Optional[str]
+    alpha: float
+    l1_ratio: float
+    fit_intercept: bool
+
+    def objective(self, P, X, y, sample_weight, l1_in_gradient=True, dS_out=None):
+        """:func:`objective` of this problem."""
+        return objective(P, X, y, sample_weight, loss=self.loss, margin=self.margin,
+                         penalty=self.penalty, alpha=self.alpha, l1_ratio=self.l1_ratio,
+                         fit_intercept=self.fit_intercept, l1_in_gradient=l1_in_gradient,
+                         dS_out=dS_out)
+
+
+class Solution(NamedTuple):
+    """What a solver hands back to the estimator.
+
+    ``opt_state`` is what a warm start or ``partial_fit`` continues from;
+    ``dual_gap`` the exact solver's certificate (None for the others).
+    """
+
+    P: np.ndarray
+    opt_state: object
+    n_iter: int
+    t: int
+    loss_curve: list
+    validation_scores: Optional[list]
+    best_loss: float
+    dual_gap: Optional[float] = None
 
 
 def scores(P, X, fit_intercept):

@@ -43,13 +43,14 @@ References
    workshop.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
 import numpy as np
 
+from _constraints import Flag, Integer, InvalidParameterError, Real, check_params
+
 from . import lbfgs
-from ._checks import check_bool, check_number
 
 
 class Optimizer:
@@ -97,13 +98,13 @@ class Optimizer:
         """
         return learning_rate
 
-    def _check_unit_interval(self, **values):
-        for name, value in values.items():
-            check_number(self, name, value, low=0, high=1, high_open=True)
+    #: name -> constraints of the settings, checked when the object is built
+    #: (so that ``Momentum(mu='0.9')`` fails at once, not inside a step)
+    _constraints = {}
 
-    def _check_positive(self, **values):
-        for name, value in values.items():
-            check_number(self, name, value, low=0, low_open=True)
+    def __post_init__(self):
+        check_params(self._constraints,
+                     {f.name: getattr(self, f.name) for f in fields(self)}, type(self).__name__)
 
 
 class StepState(NamedTuple):
@@ -155,8 +156,7 @@ class Momentum(Optimizer):
 
     mu: float = 0.9
 
-    def __post_init__(self):
-        self._check_unit_interval(mu=self.mu)
+    _constraints = {"mu": [Real(0, 1, closed="left")]}
 
     def default_rate(self, sgd_step):
         # Over many steps the velocity sums the gradients with weights 1/(1 - mu):
@@ -203,8 +203,7 @@ class Adagrad(Optimizer):
     eps: float = 1e-8
     default_learning_rate = 0.1
 
-    def __post_init__(self):
-        self._check_positive(eps=self.eps)
+    _constraints = {"eps": [Real(0, None, closed="neither")]}
 
     def init(self, params):
         return AccumulatorState(0, np.zeros_like(params))
@@ -233,9 +232,7 @@ class RMSProp(Optimizer):
     eps: float = 1e-8
     default_learning_rate = 0.001
 
-    def __post_init__(self):
-        self._check_unit_interval(rho=self.rho)
-        self._check_positive(eps=self.eps)
+    _constraints = {"rho": [Real(0, 1, closed="left")], "eps": [Real(0, None, closed="neither")]}
 
     def init(self, params):
         return AccumulatorState(0, np.zeros_like(params))
@@ -268,9 +265,7 @@ class AdaDelta(Optimizer):
     eps: float = 1e-6
     default_learning_rate = 1.0
 
-    def __post_init__(self):
-        self._check_unit_interval(rho=self.rho)
-        self._check_positive(eps=self.eps)
+    _constraints = {"rho": [Real(0, 1, closed="left")], "eps": [Real(0, None, closed="neither")]}
 
     def init(self, params):
         return AdaDeltaState(0, np.zeros_like(params), np.zeros_like(params))
@@ -312,10 +307,9 @@ class Adam(Optimizer):
     nesterov: bool = False
     default_learning_rate = 0.001
 
-    def __post_init__(self):
-        self._check_unit_interval(beta1=self.beta1, beta2=self.beta2)
-        self._check_positive(eps=self.eps)
-        check_bool(self, "nesterov", self.nesterov)
+    _constraints = {"beta1": [Real(0, 1, closed="left")], "beta2": [Real(0, 1, closed="left")],
+                    "eps": [Real(0, None, closed="neither")],
+                    "nesterov": [Flag()]}
 
     def init(self, params):
         return MomentsState(0, np.zeros_like(params), np.zeros_like(params))
@@ -375,10 +369,8 @@ class RandomSearch(Optimizer):
     seed: int = 0
     uses_gradient = False
 
-    def __post_init__(self):
-        self._check_positive(scale=self.scale)
-        check_bool(self, "local", self.local)
-        check_number(self, "seed", self.seed, low=0, integer=True)
+    _constraints = {"scale": [Real(0, None, closed="neither")], "local": [Flag()],
+                    "seed": [Integer(0)]}
 
     def init(self, params, random_state=None):
         return SearchState(0, np.random.default_rng([self.seed, random_state or 0]))
@@ -409,6 +401,10 @@ class LBFGS(Optimizer):
         Sufficient decrease and curvature constants, ``0 < c1 < c2 < 1``.
     max_ls : int >= 1, default=20
         Objective evaluations per line search at most.
+    rank : int >= 0, default=256, keyword-only
+        Rank of the preconditioner, the data's second moment
+        (:mod:`classifiers.preconditioning`) that starts each direction; 0
+        turns it off (the scaled identity of plain L-BFGS).
 
     References
     ----------
@@ -419,24 +415,26 @@ class LBFGS(Optimizer):
     c1: float = 1e-4
     c2: float = 0.9
     max_ls: int = 20
+    rank: int = field(default=256, kw_only=True)
     full_batch = True
     default_max_iter = 100
     default_tol = 1e-4
 
-    def __post_init__(self):
-        check_number(self, "m", self.m, low=1, integer=True)
-        check_number(self, "max_ls", self.max_ls, low=1, integer=True)
-        check_number(self, "c1", self.c1, low=0, high=1, low_open=True, high_open=True)
-        check_number(self, "c2", self.c2, low=0, high=1, low_open=True, high_open=True)
-        if not self.c1 < self.c2:
-            raise ValueError(f"{type(self).__name__}: need 0 < c1 < c2 < 1, got "
-                             f"c1={self.c1!r}, c2={self.c2!r}.")
+    _constraints = {"m": [Integer(1)], "max_ls": [Integer(1)], "rank": [Integer(0)],
+                    "c1": [Real(0, 1, closed="neither")], "c2": [Real(0, 1, closed="neither")]}
 
-    def minimize(self, fun, x0, *, max_iter, tol, callback=None, pairs=()):
+    def __post_init__(self):
+        super().__post_init__()
+        if not self.c1 < self.c2:
+            raise InvalidParameterError(
+                f"The 'c1' and 'c2' parameters of {type(self).__name__} must satisfy "
+                f"0 < c1 < c2 < 1. Got c1={self.c1!r}, c2={self.c2!r} instead.")
+
+    def minimize(self, fun, x0, *, max_iter, tol, callback=None, pairs=(), precondition=None):
         """Run :func:`classifiers.lbfgs.minimize` with these settings."""
         return lbfgs.minimize(fun, x0, m=int(self.m), max_iter=max_iter, tol=tol, c1=self.c1,
                               c2=self.c2, max_ls=int(self.max_ls), callback=callback,
-                              pairs=pairs)
+                              pairs=pairs, precondition=precondition)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -456,19 +454,13 @@ class Exact(LBFGS):
     smoothing : float > 0, default=1.0
         Width of the hinge's first smoothing, in units of the margin; it
         shrinks as the optimum nears.  Unused by the squared hinge.
-    rank : int >= 0, default=256
-        Rank of the preconditioner (the data's second moment); 0 turns it off.
     """
 
     smoothing: float = 1.0
-    rank: int = 256
     default_max_iter = 1000
     default_tol = 1e-2
 
-    def __post_init__(self):
-        super().__post_init__()
-        check_number(self, "smoothing", self.smoothing, low=0, low_open=True)
-        check_number(self, "rank", self.rank, low=0, integer=True)
+    _constraints = {**LBFGS._constraints, "smoothing": [Real(0, None, closed="neither")]}
 
 
 OPTIMIZERS = {

@@ -13,6 +13,8 @@ means the same in both:
 Each function returns ``(R, dR)`` with ``dR`` shaped like ``W``.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 
@@ -48,7 +50,7 @@ def l1_weight(penalty, l1_ratio):
     return {"l1": 1.0, "elasticnet": l1_ratio}.get(penalty, 0.0)
 
 
-class CumulativeL1:
+class CumulativeL1(NamedTuple):
     """The L1 penalty applied as clipped, cumulative proximal steps (Tsuruoka et al. 2009).
 
     After each stochastic update, every weight is pulled towards zero by the
@@ -61,11 +63,7 @@ class CumulativeL1:
     soft-threshold step (to which this reduces for a single step) lets the
     noise win.
 
-    Parameters
-    ----------
-    shape : tuple
-        The shape of the penalized weights.
-    dtype : numpy dtype
+    The state is immutable: :meth:`apply` returns the new weights and state.
 
     References
     ----------
@@ -74,15 +72,25 @@ class CumulativeL1:
        penalty", ACL 2009.
     """
 
-    def __init__(self, shape, dtype):
-        self.u = np.zeros(shape, dtype)
-        self.q = np.zeros(shape, dtype)
+    u: np.ndarray
+    q: np.ndarray
+
+    @classmethod
+    def start(cls, shape, dtype):
+        """No penalty owed or received yet, for weights of ``shape``."""
+        return cls(np.zeros(shape, dtype), np.zeros(shape, dtype))
 
     def apply(self, W, penalty):
-        """Apply this step's ``penalty`` (scalar or like ``W``, >= 0) to ``W`` in place."""
-        self.u += penalty
-        unclipped = W.copy()
-        np.copyto(W, np.maximum(0, unclipped - (self.u + self.q)), where=unclipped > 0)
-        np.copyto(W, np.minimum(0, unclipped + (self.u - self.q)), where=unclipped < 0)
-        self.q += W - unclipped
-        return W
+        """``W`` after this step's ``penalty`` (scalar or like ``W``, >= 0), and the next state.
+
+        Returns
+        -------
+        W : ndarray
+            A new array; the ``W`` given is not modified.
+        state : CumulativeL1
+        """
+        u = self.u + penalty
+        out = W.copy()
+        np.copyto(out, np.maximum(0, W - (u + self.q)), where=W > 0)
+        np.copyto(out, np.minimum(0, W + (u - self.q)), where=W < 0)
+        return out, CumulativeL1(u, self.q + (out - W))

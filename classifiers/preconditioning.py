@@ -61,6 +61,9 @@ class SecondMoment(NamedTuple):
         """
         lam = curvature * self.eigenvalues
         U = self.U
+        # without a penalty (alpha = 0), directions the data never spans
+        # still need a finite step: a floor far below the data's curvature
+        alpha = max(alpha, 1e-10 * float(lam[0]), np.finfo(np.float64).tiny)
         inner = (1 / (lam + alpha) - 1 / (lam[-1] + alpha)).astype(U.dtype)
         outer = U.dtype.type(1 / (lam[-1] + alpha))
 
@@ -70,17 +73,35 @@ class SecondMoment(NamedTuple):
         return apply
 
 
-def loss_curvature(A, v, *, squared, smoothing=None):
-    """``h``: the average curvature of the hinge losses in one class's scores.
+def loss_curvature(loss, dS, y, v, smoothing=None):
+    """``h``: the loss's average curvature in one class's scores, at the point of ``dS``.
 
-    The diagonal of ``sum_j ell''(m_ij) (e_j - e_y)(e_j - e_y)^T`` averaged
-    over the classes and the samples: every term with a nonzero dual
-    variable ``a_ij`` (``A``, 0 in the true class) counts ``ell'' = 2`` for
-    the squared hinge and ``1 / mu`` for the smoothed hinge, once in its
-    class and once in the true class.
+    The average over the classes and the samples of the diagonal of each
+    sample's Hessian in its scores.  The hinge losses: every term with a
+    nonzero dual variable (``dS_ij`` off the true class) counts ``ell'' = 2``
+    (squared hinge) or ``1 / mu`` (the hinge smoothed by ``mu``), once in its
+    class and once in the true class.  Softmax: ``diag(p) - p p^T``, whose
+    diagonal sums to ``1 - sum_k p_k^2``.
+
+    Parameters
+    ----------
+    loss : {'hinge', 'squared_hinge', 'softmax'}
+    dS : ndarray of shape (n_samples, n_classes)
+        The loss's derivative in the scores (:func:`classifiers.objective.objective`'s
+        ``dS_out``); a true-class column of zeros is fine for the hinge losses.
+    y : ndarray of shape (n_samples,)
+    v : ndarray of shape (n_samples,)
+        Normalised sample weights.
+    smoothing : float, optional
+        ``mu`` of the smoothed hinge.
     """
-    active = float(v @ np.count_nonzero(A, axis=1))
-    return 2 * active * (2.0 if squared else 1 / smoothing) / A.shape[1]
+    n_classes = dS.shape[1]
+    true = dS[np.arange(len(y)), y]
+    if loss == "softmax":
+        p_squared = np.einsum("ij,ij->i", dS, dS) + 2 * true + 1    # with p_y = dS_y + 1
+        return float(v @ (1 - p_squared)) / n_classes
+    active = float(v @ (np.count_nonzero(dS, axis=1) - (true != 0)))
+    return 2 * active * (2.0 if loss == "squared_hinge" else 1 / smoothing) / n_classes
 
 
 def second_moment(X, sample_weight, fit_intercept, *, rank=RANK, max_rows=MAX_ROWS,
@@ -122,7 +143,8 @@ def second_moment(X, sample_weight, fit_intercept, *, rank=RANK, max_rows=MAX_RO
     k = min(rank, d)
     with np.errstate(over="ignore", invalid="ignore"):
         scale = float(np.abs(Xs).max(initial=0.0))
-    if not np.isfinite(scale * scale):
+    # the products below sum d * rows squares in the dtype of X
+    if not scale * scale * d * max(Xs.shape[0], 1) < np.finfo(X.dtype).max:
         return None
     if scale == 0:                         # no data: Sigma = 0
         return SecondMoment(np.zeros(k), np.eye(d, k, dtype=X.dtype))

@@ -7,24 +7,54 @@ callable ``t -> rate`` is also accepted by the estimators and wins over
 ``learning_rate``.
 """
 
-from dataclasses import dataclass, replace
-from numbers import Real
-from typing import Optional
+from dataclasses import dataclass, fields, replace
+from numbers import Real as RealNumber
+from typing import NamedTuple, Optional
 
 import numpy as np
 
-from ._checks import check_number
+from _constraints import Integer, Real, check_params
+
+
+class Plateau(NamedTuple):
+    """A plateau watch's state: epochs without improvement, and the rate's multiplier."""
+
+    stall: int
+    scale: float
 
 
 class Schedule:
-    """Base of the schedules: ``rate(lr0, t, epoch) -> float``."""
+    """Base of the schedules: ``rate(lr0, t, epoch) -> float`` and the plateau rule.
+
+    :meth:`plateau` is what happens when epochs stop improving (by ``tol``):
+    here, training stops after ``patience`` of them; :class:`Adaptive`
+    divides the rate first.  Its state is a :class:`Plateau` passed in and
+    returned, as optax's ``reduce_on_plateau`` keeps its counters.
+    """
 
     #: whether the estimator divides the rate when the loss stalls
     adaptive = False
+    #: name -> constraints of the settings, checked when the object is built
+    _constraints = {}
+
+    def __post_init__(self):
+        check_params(self._constraints,
+                     {f.name: getattr(self, f.name) for f in fields(self)}, type(self).__name__)
 
     def for_budget(self, max_iter):
         """The schedule for a run of ``max_iter`` epochs (itself, unless it scales)."""
         return self
+
+    def plateau(self, state, improved, lr0, patience):
+        """Count an epoch; stop after ``patience`` in a row that did not improve.
+
+        Returns
+        -------
+        state : Plateau
+        stop : bool
+        """
+        stall = 0 if improved else state.stall + 1
+        return Plateau(stall, state.scale), stall >= patience
 
 
 @dataclass(frozen=True)
@@ -53,10 +83,7 @@ class StepDecay(Schedule):
     factor: float = 0.5
     every: Optional[int] = None
 
-    def __post_init__(self):
-        check_number(self, "factor", self.factor, low=0, high=1, low_open=True)
-        if self.every is not None:
-            check_number(self, "every", self.every, low=1, integer=True)
+    _constraints = {"factor": [Real(0, 1, closed="right")], "every": [Integer(1), None]}
 
     def for_budget(self, max_iter):
         if self.every is not None:
@@ -73,8 +100,7 @@ class InvScaling(Schedule):
 
     power_t: float = 0.5
 
-    def __post_init__(self):
-        check_number(self, "power_t", self.power_t, low=0)
+    _constraints = {"power_t": [Real(0)]}
 
     def rate(self, lr0, t, epoch):
         return lr0 / t ** self.power_t
@@ -94,12 +120,19 @@ class Adaptive(Schedule):
     min_rate: float = 1e-6
     adaptive = True
 
-    def __post_init__(self):
-        check_number(self, "factor", self.factor, low=0, high=1, low_open=True, high_open=True)
-        check_number(self, "min_rate", self.min_rate, low=0)
+    _constraints = {"factor": [Real(0, 1, closed="neither")], "min_rate": [Real(0)]}
 
     def rate(self, lr0, t, epoch):
         return lr0
+
+    def plateau(self, state, improved, lr0, patience):
+        """After ``patience`` epochs without improvement, divide the rate (stop at ``min_rate``)."""
+        stall = 0 if improved else state.stall + 1
+        if stall < patience:
+            return Plateau(stall, state.scale), False
+        if lr0 * state.scale * self.factor >= self.min_rate:
+            return Plateau(0, state.scale * self.factor), False
+        return Plateau(stall, state.scale), True
 
 
 @dataclass(frozen=True)
@@ -118,7 +151,7 @@ def checked_rate(rate, t):
     Guards the estimators against a user's callable returning a negative rate
     (which would train uphill), NaN, None, a string or an array.
     """
-    if isinstance(rate, (bool, np.bool_)) or not isinstance(rate, (Real, np.floating,
+    if isinstance(rate, (bool, np.bool_)) or not isinstance(rate, (RealNumber, np.floating,
                                                                       np.integer)):
         raise ValueError(
             f"learning_rate_schedule returned {rate!r} ({type(rate).__name__}) for update "

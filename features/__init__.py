@@ -4,15 +4,32 @@ Every transformer takes images as ``(n, H, W)`` or ``(n, H, W, C)`` arrays,
 uint8 in 0..255 or float in 0..1, or flattened ``(n, H*W*C)`` with
 ``image_shape=(H, W[, C])``, and computes its features for the whole batch at
 once.  Each is a thin wrapper over a plain function that can be called
-directly: :func:`hog`, :func:`color_histogram`.
+directly: :func:`hog`, :func:`color_histogram`, and for the bag of words
+:func:`learn_dictionary` (``fit``) and :func:`encode_images` (``transform``).
+The ``check_*`` functions check settings and image sizes before any work,
+as the transformers do.
 """
 
-from .bovw import BagOfVisualWords
-from .color import ColorHistogram, color_histogram
-from .hog import HOG, hog, hog_image
+from .bovw import (
+                   BagOfVisualWords,
+                   check_bovw_settings,
+                   check_bovw_size,
+                   learn_dictionary,
+)
+from .color import (
+                   ColorHistogram,
+                   check_color_settings,
+                   check_color_size,
+                   color_histogram,
+)
+from .encoding import encode_images
+from .hog import HOG, check_hog_settings, check_hog_size, hog, hog_image
+from .images import check_images
 from .io import fetch_cifar10, load_cifar10, load_image_folder
 from .raw import RawPixels
 
-__all__ = ["BagOfVisualWords",
-           "HOG", "ColorHistogram", "RawPixels", "hog", "hog_image", "color_histogram",
+__all__ = ["BagOfVisualWords", "HOG", "ColorHistogram", "RawPixels", "hog", "hog_image",
+           "color_histogram", "learn_dictionary", "encode_images", "check_images",
+           "check_hog_settings", "check_hog_size", "check_color_settings",
+           "check_color_size", "check_bovw_settings", "check_bovw_size",
            "load_image_folder", "load_cifar10", "fetch_cifar10"]

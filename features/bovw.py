@@ -18,20 +18,206 @@ References
 """
 
 import time
-from numbers import Integral, Real
+from typing import NamedTuple, Optional
 
 import numpy as np
-from sklearn.base import _fit_context
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .base import CHUNKED_CONSTRAINTS, ImageTransformer
+from _constraints import Flag, Integer, InvalidParameterError, Real
+
+from .base import CHUNKED_CONSTRAINTS, ImageTransformer, check_params
 from .encoding import ENCODINGS, encode_images
-from .patches import fit_zca, normalize_patches, patch_grid, sample_patches, tile_patches
+from .patches import (
+    fit_zca,
+    normalize_patches,
+    patch_grid,
+    sample_patches,
+    tile_patches,
+)
 
 POOLINGS = {"quadrants": (2,), "global": (1,)}
+
+#: The settings of :class:`BagOfVisualWords` (``pooling`` checked in detail by
+#: :func:`check_bovw_settings`).
+BOVW_CONSTRAINTS = {
+    # one word gives every patch the same triangle code: constant features
+    "n_words": [Integer(2)],
+    "patch_size": [Integer(1)],
+    "stride": [Integer(1)],
+    "n_patches": [Integer(2)],
+    "normalize_patches": [Flag()],
+    # added to the patch variances (up to 1.6e4 in 0..255 units): far beyond
+    # them it divides every patch down to float32 noise (at 1e30 the features
+    # vary by 1e-7)
+    "normalize_eps": [Real(0, 1e6, closed="right")],
+    "whiten": [Flag()],
+    "whiten_eps": [Real(0, None, closed="neither")],
+    "encoding": [StrOptions(set(ENCODINGS))],
+    "threshold": [Real()],
+    "pooling": [StrOptions(set(POOLINGS)), tuple, list],
+    # a compression of the pooled sums (up to ~1e4): beyond 2 they overflow
+    # float32 at once
+    "power": [Real(0, 2, closed="right")],
+    "mirror": [Flag()],
+    "kmeans": [StrOptions({"lloyd", "minibatch"})],
+    "kmeans_max_iter": [Integer(1)],
+    **CHUNKED_CONSTRAINTS,
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
+class Dictionary(NamedTuple):
+    """What :func:`learn_dictionary` learns.
+
+    Attributes
+    ----------
+    words : ndarray of shape (n_words, d), float32
+        The k-means centroids, in whitened patch space.
+    patch_mean, whitening, coloring : ndarray or None
+        The ZCA whitening (None without whitening): whitened patches are
+        ``(x - patch_mean) @ whitening``, and ``coloring`` undoes it.
+    n_patches : int
+        Patches sampled.
+    inertia : float
+        k-means' sum of squared distances of those patches to their word.
+    n_iter : int
+        k-means' iterations (mini-batch: epochs).
+    """
+
+    words: np.ndarray
+    patch_mean: Optional[np.ndarray]
+    whitening: Optional[np.ndarray]
+    coloring: Optional[np.ndarray]
+    n_patches: int
+    inertia: float
+    n_iter: int
+
+
+def check_bovw_settings(settings, owner="BagOfVisualWords"):
+    """Check bag-of-words settings (a dict of the parameters); return the pooling levels.
+
+    Raises an ``InvalidParameterError`` (a ValueError) naming the first
+    invalid setting, before any image is read.
+
+    Returns
+    -------
+    levels : tuple of int
+        Cells per side of each pooling level.
+    """
+    check_params(BOVW_CONSTRAINTS, settings, owner)
+    pooling = settings["pooling"]
+    if isinstance(pooling, str):
+        return POOLINGS[pooling]
+    levels = tuple(pooling)
+    if not levels or not all(Integer(1).is_satisfied_by(g) for g in levels):
+        raise InvalidParameterError(
+            "pooling must be 'quadrants', 'global' or a non-empty tuple of ints >= 1 "
+            f"(cells per side of each pyramid level, e.g. (1, 2, 4)); got {pooling!r}.")
+    return tuple(int(g) for g in levels)
+
+
+def check_bovw_size(image_shape, patch_size, stride, levels, *, n_images=None, n_words=None,
+                    n_patches=None, owner="BagOfVisualWords"):
+    """Raise a ValueError naming the sizes if these images cannot be encoded (or learnt from).
+
+    Parameters
+    ----------
+    image_shape : tuple
+        ``(H, W[, C])`` of one image.
+    patch_size, stride : int
+    levels : tuple of int
+        :func:`check_bovw_settings`' pooling levels.
+    n_images, n_words, n_patches : int, optional
+        For learning a dictionary: ``n_images`` must hold at least one patch
+        per word among the ``n_patches`` sampled.
+    owner : str
+    """
+    height, width = image_shape[:2]
+    if min(height, width) < patch_size:
+        raise ValueError(
+            f"{owner}: images of {height}x{width} pixels are smaller than "
+            f"patch_size={patch_size}; they need at least {patch_size} rows "
+            f"and {patch_size} columns.")
+    grid = patch_grid((height, width), patch_size, stride)
+    if min(grid) < max(levels):
+        raise ValueError(
+            f"{owner}: images of {height}x{width} pixels have a {grid[0]}x{grid[1]} grid "
+            f"of patch positions (patch_size={patch_size}, stride={stride}), "
+            f"fewer than the {max(levels)}x{max(levels)} pooling cells of pooling "
+            f"{levels}.")
+    if n_images is not None:
+        positions = n_images * int(np.prod(patch_grid((height, width), patch_size)))
+        if n_words > min(n_patches, positions):
+            raise ValueError(
+                f"n_words={n_words} is more than the {min(n_patches, positions)} patches "
+                f"sampled (n_patches={n_patches}; {n_images} images of {height}x{width} "
+                f"pixels hold {positions} patch positions); k-means needs at least one "
+                "patch per word.")
+
+
+def learn_dictionary(images, n_words, *, patch_size=6, n_patches=400_000, normalize_eps=10.0,
+                     whiten_eps=1.0, kmeans="minibatch", kmeans_max_iter=10, random_state=None,
+                     verbose=0):
+    """Learn the visual words of Coates, Lee & Ng: k-means of whitened random patches.
+
+    The plain-function core of :meth:`BagOfVisualWords.fit`, as
+    :func:`features.encoding.encode_images` is of its ``transform``.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, H, W) or (n, H, W, C)
+        Checked images (:func:`features.images.check_images`).
+    n_words : int
+    patch_size : int, default=6
+    n_patches : int, default=400_000
+        Random patches sampled (all of them if the images hold fewer).
+    normalize_eps : float or None, default=10.0
+        Contrast normalisation of each patch; None skips it.
+    whiten_eps : float or None, default=1.0
+        ZCA whitening's eigenvalue floor; None skips whitening.
+    kmeans : {'minibatch', 'lloyd'}, default='minibatch'
+    kmeans_max_iter : int, default=10
+    random_state : int, RandomState or None
+    verbose : int, default=0
+
+    Returns
+    -------
+    Dictionary
+    """
+    rng = check_random_state(random_state)
+    tic = time.perf_counter()
+
+    def say(message):
+        if verbose:
+            print(f"[BagOfVisualWords] {message} ({time.perf_counter() - tic:.1f} s)",
+                  flush=True)
+
+    patches = sample_patches(images, n_patches, patch_size, rng)
+    say(f"sampled {len(patches)} patches of {patches.shape[1]} values")
+    if normalize_eps is not None:
+        normalize_patches(patches, normalize_eps)
+    if whiten_eps is not None:
+        mean, whitening, coloring = fit_zca(patches, whiten_eps)
+        patches -= mean
+        patches = patches @ whitening
+    else:
+        mean = whitening = coloring = None
+    say("normalised and whitened")
+    seed = rng.randint(np.iinfo(np.int32).max)
+    if kmeans == "lloyd":
+        km = KMeans(n_words, init="random", n_init=1, max_iter=kmeans_max_iter,
+                    random_state=seed, verbose=verbose > 1)
+    else:
+        km = MiniBatchKMeans(n_words, init="random", n_init=1, batch_size=4096,
+                             max_iter=kmeans_max_iter, random_state=seed, verbose=verbose > 1)
+    km.fit(patches)
+    say(f"k-means: {n_words} words, {km.n_iter_} iterations, inertia {km.inertia_:.4g}")
+    return Dictionary(km.cluster_centers_.astype(np.float32), mean, whitening, coloring,
+                      len(patches), float(km.inertia_), int(km.n_iter_))
 
 
 class BagOfVisualWords(ImageTransformer):
@@ -175,34 +361,7 @@ class BagOfVisualWords(ImageTransformer):
     (22, 29, 3)
     """
 
-    _parameter_constraints = {
-        # one word gives every patch the same triangle code: constant features
-        "n_words": [Interval(Integral, 2, None, closed="left")],
-        "patch_size": [Interval(Integral, 1, None, closed="left")],
-        "stride": [Interval(Integral, 1, None, closed="left")],
-        "n_patches": [Interval(Integral, 2, None, closed="left")],
-        "normalize_patches": ["boolean"],
-        # added to the patch variances (up to 1.6e4 in 0..255 units): far
-        # beyond them it divides every patch down to float32 noise (at 1e30
-        # the features vary by 1e-7)
-        "normalize_eps": [Interval(Real, 0, 1e6, closed="right")],
-        "whiten": ["boolean"],
-        "whiten_eps": [Interval(Real, 0, None, closed="neither")],
-        "encoding": [StrOptions(set(ENCODINGS))],
-        "threshold": [Interval(Real, None, None, closed="neither")],
-        "pooling": [StrOptions(set(POOLINGS)), tuple, list],
-        # a compression of the pooled sums (up to ~1e4): beyond 2 they overflow
-        # float32 at once
-        "power": [Interval(Real, 0, 2, closed="right")],
-        "mirror": ["boolean"],
-        "kmeans": [StrOptions({"lloyd", "minibatch"})],
-        "kmeans_max_iter": [Interval(Integral, 1, None, closed="left")],
-        "image_shape": [tuple, list, None],
-        "chunk_size": [Interval(Integral, 1, None, closed="left")],
-        "n_jobs": CHUNKED_CONSTRAINTS["n_jobs"],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    }
+    _parameter_constraints = BOVW_CONSTRAINTS
 
     def __init__(self, n_words=1600, patch_size=6, stride=1, n_patches=400_000,
                  normalize_patches=True, normalize_eps=10.0, whiten=True, whiten_eps=1.0,
@@ -231,46 +390,11 @@ class BagOfVisualWords(ImageTransformer):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ checks
-    def _levels(self):
-        if isinstance(self.pooling, str):
-            return POOLINGS[self.pooling]
-        levels = tuple(self.pooling)
-        if not levels or not all(isinstance(g, (int, np.integer)) and not isinstance(g, bool)
-                                 and g >= 1 for g in levels):
-            raise ValueError(
-                "pooling must be 'quadrants', 'global' or a non-empty tuple of ints >= 1 "
-                f"(cells per side of each pyramid level, e.g. (1, 2, 4)); got {self.pooling!r}.")
-        return tuple(int(g) for g in levels)
-
-    def _check_size(self, image_shape, levels, fitted_shape=None, patch_size=None):
-        """Raise a ValueError naming the sizes if these images cannot be encoded.
-
-        ``patch_size`` is the fitted dictionary's in ``transform``; the
-        parameter's otherwise.
-        """
-        owner = type(self).__name__
-        patch_size = self.patch_size if patch_size is None else patch_size
-        height, width = image_shape[:2]
-        if fitted_shape is not None and image_shape[2:] != fitted_shape[2:]:
-            raise ValueError(
-                f"{owner} was fitted on images of shape {fitted_shape} (patches of "
-                f"{int(np.prod(self.patch_shape_))} values) but got images of shape "
-                f"{image_shape}; the number of channels must match.")
-        if min(height, width) < patch_size:
-            raise ValueError(
-                f"{owner}: images of {height}x{width} pixels are smaller than "
-                f"patch_size={patch_size}; they need at least {patch_size} rows "
-                f"and {patch_size} columns.")
-        grid = patch_grid((height, width), patch_size, self.stride)
-        if min(grid) < max(levels):
-            raise ValueError(
-                f"{owner}: images of {height}x{width} pixels have a {grid[0]}x{grid[1]} grid "
-                f"of patch positions (patch_size={patch_size}, stride={self.stride}), "
-                f"fewer than the {max(levels)}x{max(levels)} pooling cells of "
-                f"pooling={self.pooling!r}.")
+    def _settings(self):
+        """The pooling levels, the settings checked (also after a ``set_params``)."""
+        return check_bovw_settings(self.get_params(deep=False), type(self).__name__)
 
     # ------------------------------------------------------------------ fit
-    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn the whitening and the dictionary from random patches of ``X``.
 
@@ -284,56 +408,28 @@ class BagOfVisualWords(ImageTransformer):
         -------
         self
         """
-        levels = self._levels()
+        levels = self._settings()
         images = self._validated(X)
-        self._check_size(images.shape[1:], levels)
-        positions = images.shape[0] * int(np.prod(patch_grid(images.shape[1:3],
-                                                             self.patch_size)))
-        if self.n_words > min(self.n_patches, positions):
-            raise ValueError(
-                f"n_words={self.n_words} is more than the {min(self.n_patches, positions)} "
-                f"patches sampled (n_patches={self.n_patches}; {images.shape[0]} images of "
-                f"{images.shape[1]}x{images.shape[2]} pixels hold {positions} patch "
-                "positions); k-means needs at least one patch per word.")
-        rng = check_random_state(self.random_state)
-        tic = time.perf_counter()
-        patches = sample_patches(images, self.n_patches, self.patch_size, rng)
-        self._say(f"sampled {len(patches)} patches of {patches.shape[1]} values", tic)
-        if self.normalize_patches:
-            normalize_patches(patches, self.normalize_eps)
-        if self.whiten:
-            mean, whitening, coloring = fit_zca(patches, self.whiten_eps)
-            patches -= mean
-            patches = patches @ whitening
-        else:
-            mean = whitening = coloring = None
-        self._say("normalised and whitened", tic)
-        seed = rng.randint(np.iinfo(np.int32).max)
-        if self.kmeans == "lloyd":
-            km = KMeans(self.n_words, init="random", n_init=1, max_iter=self.kmeans_max_iter,
-                        random_state=seed, verbose=self.verbose > 1)
-        else:
-            km = MiniBatchKMeans(self.n_words, init="random", n_init=1, batch_size=4096,
-                                 max_iter=self.kmeans_max_iter, random_state=seed,
-                                 verbose=self.verbose > 1)
-        km.fit(patches)
-        self._say(f"k-means: {self.n_words} words, {km.n_iter_} iterations, "
-                  f"inertia {km.inertia_:.4g}", tic)
-        self.dictionary_ = km.cluster_centers_.astype(np.float32)
-        self.patch_mean_, self.whitening_, self.coloring_ = mean, whitening, coloring
+        check_bovw_size(images.shape[1:], self.patch_size, self.stride, levels,
+                        n_images=images.shape[0], n_words=self.n_words,
+                        n_patches=self.n_patches, owner=type(self).__name__)
+        learnt = learn_dictionary(
+            images, self.n_words, patch_size=self.patch_size, n_patches=self.n_patches,
+            normalize_eps=self.normalize_eps if self.normalize_patches else None,
+            whiten_eps=self.whiten_eps if self.whiten else None, kmeans=self.kmeans,
+            kmeans_max_iter=self.kmeans_max_iter, random_state=self.random_state,
+            verbose=self.verbose)
+        self.dictionary_ = learnt.words
+        self.patch_mean_, self.whitening_, self.coloring_ = (
+            learnt.patch_mean, learnt.whitening, learnt.coloring)
         self.patch_shape_ = (self.patch_size, self.patch_size) + tuple(images.shape[3:])
-        self.n_patches_ = len(patches)
-        self.inertia_ = float(km.inertia_)
-        self.n_iter_ = int(km.n_iter_)
+        self.n_patches_ = learnt.n_patches
+        self.inertia_ = learnt.inertia
+        self.n_iter_ = learnt.n_iter
         self.levels_ = levels
         self.image_shape_ = images.shape[1:]
         self.n_features_in_ = int(np.prod(self.image_shape_))
         return self
-
-    def _say(self, message, tic):
-        if self.verbose:
-            print(f"[BagOfVisualWords] {message} ({time.perf_counter() - tic:.1f} s)",
-                  flush=True)
 
     # ------------------------------------------------------------------ transform
     def transform(self, X):
@@ -350,12 +446,18 @@ class BagOfVisualWords(ImageTransformer):
             Ordered (pyramid level, cell row, cell column, word).
         """
         check_is_fitted(self)
-        self._check_settings()          # set_params after fit is checked too
+        self._settings()                # set_params after fit is checked too
         images = self._validated(X)
+        if images.shape[3:] != self.image_shape_[2:]:
+            raise ValueError(
+                f"{type(self).__name__} was fitted on images of shape {self.image_shape_} "
+                f"(patches of {int(np.prod(self.patch_shape_))} values) but got images of "
+                f"shape {images.shape[1:]}; the number of channels must match.")
         # the patch size and pooling are those of the fitted dictionary, even
         # if set_params has changed them since
         patch_size = self.patch_shape_[0]
-        self._check_size(images.shape[1:], self.levels_, self.image_shape_, patch_size)
+        check_bovw_size(images.shape[1:], patch_size, self.stride, self.levels_,
+                        owner=type(self).__name__)
         return encode_images(
             images, self.dictionary_, patch_size=patch_size, stride=self.stride,
             patch_mean=self.patch_mean_, whitening=self.whitening_,
@@ -364,7 +466,7 @@ class BagOfVisualWords(ImageTransformer):
             power=self.power, mirror=self.mirror, chunk_size=self.chunk_size,
             n_jobs=self.n_jobs)
 
-    def _feature_names(self):
+    def _feature_names(self, levels):
         return [f"bovw_g{g}_r{i}_c{j}_w{k}" for g in self.levels_
                 for i in range(g) for j in range(g) for k in range(len(self.dictionary_))]
 

@@ -18,12 +18,13 @@ References
 .. [2] A. R. Smith, "Color gamut transform pairs", SIGGRAPH 1978 (HSV).
 """
 
-from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils._param_validation import StrOptions
 
-from .base import CHUNKED_CONSTRAINTS, ImageTransformer, check_pair, check_settings
+from _constraints import Integer, InvalidParameterError, Pair, Real
+
+from .base import CHUNKED_CONSTRAINTS, ImageTransformer, check_params
 from .images import check_images, chunks, run_chunks
 
 MODES = ("hue", "marginal", "joint")
@@ -32,11 +33,10 @@ COLOR_SPACES = ("hsv", "rgb")
 #: ``bins`` and ``grid`` are checked in detail by :func:`check_color_settings`.
 COLOR_CONSTRAINTS = {
     "mode": [StrOptions(set(MODES))],
-    "bins": [Interval(Integral, 1, None, closed="left"), tuple, list],
+    "bins": [Integer(1), tuple, list],
     "color_space": [StrOptions(set(COLOR_SPACES))],
-    "grid": [tuple, list],
-    # finite and > 0: Interval refuses NaN and infinity
-    "power": [Interval(Real, 0, None, closed="neither")],
+    "grid": [Pair()],
+    "power": [Real(0, None, closed="neither")],
     **CHUNKED_CONSTRAINTS,
 }
 
@@ -143,12 +143,11 @@ def _bin_unit_interval(values, n_bins):
 
 def histogram_bins(bins, mode, owner="color_histogram"):
     """``bins`` as a tuple of 3 ints (1 for 'hue'), validated."""
-    if isinstance(bins, (int, np.integer)) and not isinstance(bins, (bool, np.bool_)):
+    if Integer().is_satisfied_by(bins):
         bins = (bins,) * (1 if mode == "hue" else 3)
     n = 1 if mode == "hue" else 3
     if (not isinstance(bins, (tuple, list)) or len(bins) != n or not all(
-            isinstance(b, (int, np.integer)) and not isinstance(b, (bool, np.bool_)) and b >= 1
-            for b in bins)):
+            Integer(1).is_satisfied_by(b) for b in bins)):
         raise InvalidParameterError(
             f"The 'bins' parameter of {owner} must be an int >= 1 or, for mode={mode!r}, "
             f"{'one int' if n == 1 else 'three ints'} >= 1. Got {bins!r} instead.")
@@ -161,11 +160,11 @@ def check_color_settings(settings, owner):
     Raises an ``InvalidParameterError`` (a ValueError) naming the first invalid
     setting, before any image is read.
     """
-    check_settings(COLOR_CONSTRAINTS, settings, owner)
+    check_params(COLOR_CONSTRAINTS, settings, owner)
     if settings["mode"] == "hue" and settings["color_space"] != "hsv":
         raise InvalidParameterError(f"{owner}: mode='hue' needs color_space='hsv'.")
     return (histogram_bins(settings["bins"], settings["mode"], owner),
-            check_pair(settings["grid"], "grid", owner))
+            tuple(int(v) for v in settings["grid"]))
 
 
 def check_color_size(grid, image_hw):
@@ -366,22 +365,21 @@ class ColorHistogram(ImageTransformer):
         self.chunk_size = chunk_size
         self.n_jobs = n_jobs
 
-    def _check_settings(self):
-        check_color_settings(self.get_params(deep=False), type(self).__name__)
+    def _settings(self):
+        """``(bins, grid)`` as tuples, the settings checked."""
+        return check_color_settings(self.get_params(deep=False), type(self).__name__)
 
-    def _check_params(self, image_shape):
-        bins, grid = check_color_settings(self.get_params(deep=False), type(self).__name__)
-        check_color_size(grid, image_shape[:2])
-        return bins, grid
+    def _check_params(self, image_shape, settings):
+        check_color_size(settings[1], image_shape[:2])
 
-    def _transform(self, images):
-        bins, grid = self._check_params(images.shape[1:])
+    def _transform(self, images, settings):
+        bins, grid = settings
         return _color_histogram_checked(images, self.mode, bins, self.color_space, grid,
                                         self.power, np.dtype(self.dtype).type,
                                         self.chunk_size, self.n_jobs)
 
-    def _feature_names(self):
-        bins, grid = self._check_params(self.image_shape_)
+    def _feature_names(self, settings):
+        bins, grid = settings
         letters = "hsv" if self.color_space == "hsv" else "rgb"
         if self.mode == "joint":
             per_cell = [f"{letters[0]}{i}_{letters[1]}{j}_{letters[2]}{k}"

@@ -22,24 +22,23 @@ References
 .. [2] scikit-image, ``skimage.feature.hog``.
 """
 
-from numbers import Integral
-
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 
-from .base import CHUNKED_CONSTRAINTS, ImageTransformer, check_pair, check_settings
+from _constraints import Flag, Integer, Pair
+
+from .base import CHUNKED_CONSTRAINTS, ImageTransformer, check_params
 from .images import check_images, chunks, run_chunks, to_float
 
 BLOCK_NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")
 COLOR_MODES = ("max_gradient", "grayscale")
-#: The settings of :func:`hog` and :class:`HOG`; pairs are checked in detail
-#: by :func:`check_hog_settings`.
+#: The settings of :func:`hog` and :class:`HOG`.
 HOG_CONSTRAINTS = {
-    "orientations": [Interval(Integral, 1, None, closed="left")],
-    "pixels_per_cell": [tuple, list],
-    "cells_per_block": [tuple, list],
+    "orientations": [Integer(1)],
+    "pixels_per_cell": [Pair()],
+    "cells_per_block": [Pair()],
     "block_norm": [StrOptions(set(BLOCK_NORMS)), None],
-    "transform_sqrt": ["boolean"],
+    "transform_sqrt": [Flag()],
     "color_mode": [StrOptions(set(COLOR_MODES))],
     **CHUNKED_CONSTRAINTS,
 }
@@ -199,9 +198,9 @@ def check_hog_settings(settings, owner):
     Raises an ``InvalidParameterError`` (a ValueError) naming the first invalid
     setting, before any image is read.
     """
-    check_settings(HOG_CONSTRAINTS, settings, owner)
-    return (check_pair(settings["pixels_per_cell"], "pixels_per_cell", owner),
-            check_pair(settings["cells_per_block"], "cells_per_block", owner))
+    check_params(HOG_CONSTRAINTS, settings, owner)
+    return (tuple(int(v) for v in settings["pixels_per_cell"]),
+            tuple(int(v) for v in settings["cells_per_block"]))
 
 
 def check_hog_size(image_hw, orientations, cell, block, block_norm):
@@ -369,8 +368,8 @@ def hog_image(images, orientations=9, pixels_per_cell=(8, 8), transform_sqrt=Fal
     """
     settings = dict(orientations=orientations, pixels_per_cell=pixels_per_cell,
                     transform_sqrt=transform_sqrt, color_mode=color_mode)
-    check_settings(HOG_CONSTRAINTS, settings, "hog_image")
-    cell = check_pair(pixels_per_cell, "pixels_per_cell", "hog_image")
+    check_params(HOG_CONSTRAINTS, settings, "hog_image")
+    cell = tuple(int(v) for v in pixels_per_cell)
     x = np.asarray(images)
     single = x.ndim == 2 or (x.ndim == 3 and x.shape[-1] == 3)
     if single:
@@ -462,22 +461,24 @@ class HOG(ImageTransformer):
         self.chunk_size = chunk_size
         self.n_jobs = n_jobs
 
-    def _check_settings(self):
-        check_hog_settings(self.get_params(deep=False), type(self).__name__)
+    def _settings(self):
+        """``(pixels_per_cell, cells_per_block)`` as tuples, the settings checked."""
+        return check_hog_settings(self.get_params(deep=False), type(self).__name__)
 
-    def _check_params(self, image_shape):
-        check_hog_size(image_shape[:2], self.orientations, tuple(self.pixels_per_cell),
-                       tuple(self.cells_per_block), self.block_norm)
+    def _check_params(self, image_shape, settings):
+        cell, block = settings
+        check_hog_size(image_shape[:2], self.orientations, cell, block, self.block_norm)
 
-    def _transform(self, images):
-        return _hog_checked(images, self.orientations, tuple(self.pixels_per_cell),
-                            tuple(self.cells_per_block), self.block_norm,
+    def _transform(self, images, settings):
+        cell, block = settings
+        return _hog_checked(images, self.orientations, cell, block, self.block_norm,
                             self.transform_sqrt, self.color_mode, np.dtype(self.dtype).type,
                             self.chunk_size, self.n_jobs)
 
-    def _feature_names(self):
-        shape = hog_output_shape(self.image_shape_[:2], self.orientations,
-                                 self.pixels_per_cell, self.cells_per_block, self.block_norm)
+    def _feature_names(self, settings):
+        cell, block = settings
+        shape = hog_output_shape(self.image_shape_[:2], self.orientations, cell, block,
+                                 self.block_norm)
         if self.block_norm is None:
             return [f"hog_r{r}_c{c}_o{o}" for r, c, o in np.ndindex(*shape)]
         # block (r, c) holds the cells (r + i, c + j)

@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from _constraints import N_JOBS, ImageShape, InvalidParameterError
+
 
 def check_image_shape(image_shape, owner="images"):
     """``image_shape`` as a tuple ``(H, W)`` or ``(H, W, C)`` of positive ints, or None.
@@ -22,11 +24,9 @@ def check_image_shape(image_shape, owner="images"):
     """
     if image_shape is None:
         return None
-    if (not isinstance(image_shape, (tuple, list)) or len(image_shape) not in (2, 3)
-            or not all(isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_))
-                       and s >= 1 for s in image_shape)):
-        raise ValueError(f"{owner}: image_shape must be a tuple (H, W) or (H, W, C) of "
-                         f"positive ints, got {image_shape!r}.")
+    if not ImageShape().is_satisfied_by(image_shape):
+        raise InvalidParameterError(f"{owner}: image_shape must be a tuple (H, W) or (H, W, C) "
+                                    f"of positive ints, got {image_shape!r}.")
     return tuple(int(s) for s in image_shape)
 
 
@@ -197,8 +197,7 @@ def resolve_n_jobs(n_jobs):
     """
     if n_jobs is None:
         return 1
-    if (not isinstance(n_jobs, (int, np.integer)) or isinstance(n_jobs, (bool, np.bool_))
-            or n_jobs == 0):
+    if not any(rule.is_satisfied_by(n_jobs) for rule in N_JOBS[:2]):
         raise ValueError(f"n_jobs must be a positive int, -1 (every core), -2 (all but "
                          f"one), ... or None, got {n_jobs!r}.")
     if n_jobs < 0:

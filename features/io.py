@@ -21,6 +21,8 @@ from urllib.parse import urlparse
 import numpy as np
 from PIL import Image
 
+from _constraints import Flag, Integer, InvalidParameterError, Pair, Rule, StrOptions, check_params
+
 from .images import resolve_n_jobs
 
 __all__ = ["load_image_folder", "load_cifar10", "fetch_cifar10", "cifar10_split"]
@@ -121,10 +123,8 @@ def _decode(path, image_size):
 def _check_image_size(image_size):
     if image_size is None:
         return None
-    if (not isinstance(image_size, (tuple, list)) or len(image_size) != 2
-            or not all(isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_))
-                       and s > 0 for s in image_size)):
-        raise ValueError(
+    if not Pair().is_satisfied_by(image_size):
+        raise InvalidParameterError(
             f"image_size must be (height, width) with positive ints, got {image_size!r}.")
     height, width = int(image_size[0]), int(image_size[1])
     # pillow's own ceiling on decoded images (a decompression bomb beyond it)
@@ -216,9 +216,7 @@ def load_image_folder(root, image_size=None, on_error="raise", n_jobs=2, max_pix
     if not isinstance(on_error, str) or on_error not in ("raise", "skip"):
         raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}.")
     image_size = _check_image_size(image_size)
-    if max_pixels is not None and (isinstance(max_pixels, (bool, np.bool_))
-                                   or not isinstance(max_pixels, (int, np.integer))
-                                   or max_pixels < 1):
+    if max_pixels is not None and not Integer(1).is_satisfied_by(max_pixels):
         raise ValueError(f"max_pixels must be None or a positive int, got {max_pixels!r}.")
     n_jobs = resolve_n_jobs(n_jobs)
     classes, entries, empty = _list_image_folder(root)
@@ -513,24 +511,42 @@ def _remove_leftovers(home, older_than=3600.0):
             pass                            # another process removed it first
 
 
+class _HttpUrl(Rule):
+    """An http:// or https:// address."""
+
+    def is_satisfied_by(self, val):
+        return (isinstance(val, str) and urlparse(val).scheme in ("http", "https")
+                and bool(urlparse(val).netloc))
+
+    def __str__(self):
+        return "the http:// or https:// address of the archive"
+
+
+class _Md5(Rule):
+    """32 hexadecimal digits."""
+
+    def is_satisfied_by(self, val):
+        return (isinstance(val, str) and len(val) == 32
+                and all(c in "0123456789abcdefABCDEF" for c in val))
+
+    def __str__(self):
+        return "the 32 hex digits of the archive's md5"
+
+
+#: The arguments of :func:`fetch_cifar10` (``data_home`` is checked as a path).
+FETCH_CONSTRAINTS = {"subset": [StrOptions(set(CIFAR10_BATCHES))], "url": [_HttpUrl()],
+                     "md5": [_Md5()], "progress": [Flag()]}
+
+
 def _check_fetch_args(data_home, subset, url, md5, progress):
     """Every argument of fetch_cifar10, before anything is downloaded."""
-    if not isinstance(subset, str) or subset not in CIFAR10_BATCHES:
-        raise ValueError(f"subset must be 'train' or 'test', got {subset!r}.")
+    check_params(FETCH_CONSTRAINTS, dict(subset=subset, url=url, md5=md5, progress=progress),
+                 "fetch_cifar10")
     if data_home is not None:
         home = _check_path(data_home, "data_home", "fetch_cifar10")
         if home.exists() and not home.is_dir():
             raise NotADirectoryError(f"fetch_cifar10: data_home {home} is a file, not a "
                                      "folder.")
-    scheme = urlparse(url).scheme if isinstance(url, str) else None
-    if scheme not in ("http", "https") or not urlparse(url).netloc:
-        raise ValueError(f"url must be the http:// or https:// address of the archive, "
-                         f"got {url!r}.")
-    if not (isinstance(md5, str) and len(md5) == 32
-            and all(c in "0123456789abcdefABCDEF" for c in md5)):
-        raise ValueError(f"md5 must be the 32 hex digits of the archive's md5, got {md5!r}.")
-    if not isinstance(progress, (bool, np.bool_)):
-        raise ValueError(f"progress must be True or False, got {progress!r}.")
 
 
 def fetch_cifar10(data_home=None, subset="train", *, url=CIFAR10_URL, md5=CIFAR10_MD5,
@@ -619,16 +635,13 @@ def cifar10_split(n_images=50000, n_val=5000, seed=0):
     train, val : ndarray of int
         Disjoint, together every index in ``range(n_images)``.
     """
-    def is_int(value):
-        return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-    if not (is_int(n_images) and n_images >= 2):
+    if not Integer(2).is_satisfied_by(n_images):
         raise ValueError(f"n_images must be an int >= 2, got {n_images!r}.")
-    if not (is_int(n_val) and 1 <= n_val < n_images):
+    if not Integer(1, n_images - 1).is_satisfied_by(n_val):
         # n_val=0 would make order[:-0] empty: everything validation, nothing to train on
         raise ValueError(f"n_val must be an int in 1..{n_images - 1} (n_images - 1), got "
                          f"{n_val!r}.")
-    if not (is_int(seed) and seed >= 0):
+    if not Integer(0).is_satisfied_by(seed):
         raise ValueError(f"seed must be an int >= 0 (the split is fixed by it), got {seed!r}.")
     order = np.random.default_rng(seed).permutation(n_images)
     return order[:-n_val], order[-n_val:]

@@ -13,9 +13,9 @@ References
    scenes are edge filters", Vision Research 1997 (ZCA whitening).
 """
 
-from numbers import Integral
-
 import numpy as np
+
+from _constraints import Integer
 
 from .images import to_float
 
@@ -210,7 +210,7 @@ def tile_patches(patches, patch_shape, n_cols=None, border=1):
     for name, value, low in (("n_cols", n_cols, 1), ("border", border, 0)):
         if value is None and name == "n_cols":
             continue
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral) or value < low:
+        if not Integer(low).is_satisfied_by(value):
             raise ValueError(f"{name} must be an int >= {low}"
                              f"{' or None' if name == 'n_cols' else ''}, got {value!r}.")
     patches = np.asarray(patches, dtype=np.float64)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .base import FloatDtype, ImageTransformer
+from .base import CHUNKED_CONSTRAINTS, FloatDtype, ImageTransformer
 from .images import chunks, to_float
 
 
@@ -36,23 +36,24 @@ class RawPixels(ImageTransformer):
     array([1., 1., 1.], dtype=float32)
     """
 
-    _parameter_constraints = {"image_shape": [tuple, list, None], "dtype": [FloatDtype()]}
+    _parameter_constraints = {"image_shape": CHUNKED_CONSTRAINTS["image_shape"],
+                              "dtype": [FloatDtype()]}
 
     def __init__(self, image_shape=None, dtype=np.float32):
         self.image_shape = image_shape
         self.dtype = dtype
 
-    def _check_params(self, image_shape):
+    def _check_params(self, image_shape, settings):
         pass
 
-    def _transform(self, images):
+    def _transform(self, images, settings):
         dtype = np.dtype(self.dtype).type
         out = np.empty((images.shape[0], int(np.prod(images.shape[1:]))), dtype=dtype)
         for part in chunks(images.shape[0], 4096):
             out[part] = to_float(images[part], dtype).reshape(len(out[part]), -1)
         return out
 
-    def _feature_names(self):
+    def _feature_names(self, settings):
         shape = self.image_shape_
         if len(shape) == 2:
             return [f"pixel_r{r}_c{c}" for r, c in np.ndindex(*shape)]

@@ -2,6 +2,8 @@
 
 import math
 
+from classifiers import check_solver
+
 
 def hinge_naive(S, y, margin=1.0):
     losses = []
@@ -30,3 +32,9 @@ def softmax_naive(S, y, margin=None):
 
 NAIVE = {"hinge": hinge_naive, "squared_hinge": squared_hinge_naive,
          "softmax": softmax_naive}
+
+
+def solver_of(clf):
+    """The optimizer object that trains ``clf``'s settings (the public check_solver)."""
+    return check_solver(clf.optimizer, loss=clf.loss, penalty=clf.penalty, alpha=clf.alpha,
+                        early_stopping=clf.early_stopping)

@@ -12,8 +12,14 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from classifiers import LinearSVM
 from features import BagOfVisualWords
 from features.encoding import Pooling, encode_images, region_bounds
-from features.patches import (extract_patches, fit_zca, normalize_patches, patch_grid,
-                              sample_patches, tile_patches)
+from features.patches import (
+    extract_patches,
+    fit_zca,
+    normalize_patches,
+    patch_grid,
+    sample_patches,
+    tile_patches,
+)
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, (12, 14, 13, 3), dtype=np.uint8)

@@ -1,4 +1,4 @@
-"""Bad input to the classifiers found by the adversarial pass (issue 7): clear errors, never garbage."""
+"""Bad input to the classifiers found by the adversarial pass (issue 7): clear errors."""
 
 import numpy as np
 import pytest

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from naive import solver_of
 from scipy.optimize import minimize as scipy_minimize
 from sklearn.base import clone
 from sklearn.datasets import make_blobs, make_classification
@@ -244,7 +245,7 @@ def test_integer_sample_weights_equal_repeated_rows_and_class_weights():
 def test_defaults_train_the_hinge_to_a_certified_optimum():
     X, y = small_problem(n=300, d=8, classes=5, seed=1)
     svm = LinearSVM().fit(X, y)
-    assert type(svm._resolved_optimizer()) is Exact and svm.alpha == 0.1
+    assert type(solver_of(svm)) is Exact and svm.alpha == 0.1
     assert svm.dual_gap_ <= 1e-2 * svm.best_loss_                # default tol
     assert svm.n_iter_ == svm.t_ == len(svm.loss_curve_)
     assert svm.best_loss_ == min(svm.loss_curve_)
@@ -282,17 +283,19 @@ def test_auto_falls_back_to_momentum_where_exact_does_not_apply():
     X, y = small_problem()
     for clf in (LinearSVM(penalty="l1"), LinearSVM(early_stopping=True, max_iter=5),
                 LinearSVM(alpha=0.0), SoftmaxClassifier()):
-        assert type(clf._resolved_optimizer()).__name__ == "Momentum"
+        assert type(solver_of(clf)).__name__ == "Momentum"
     # partial_fit takes one stochastic epoch: 'auto' gives momentum, 'exact' refuses
     assert LinearSVM().partial_fit(X, y, classes=np.unique(y)).n_iter_ == 1
     assert not hasattr(LinearSVM(optimizer="exact"), "partial_fit")
 
 
 def test_exact_settings_are_checked_when_built():
-    with pytest.raises(ValueError, match="Exact: smoothing must be a finite number"):
+    with pytest.raises(ValueError, match="'smoothing' parameter of Exact must be a float"):
         Exact(smoothing=0)
-    with pytest.raises(ValueError, match="Exact: rank must be an integer"):
+    with pytest.raises(ValueError, match="'smoothing' parameter of Exact must be a float"):
+        Exact(smoothing=10**400)                 # an int no float can hold
+    with pytest.raises(ValueError, match="'rank' parameter of Exact must be an int"):
         Exact(rank=1.5)
-    with pytest.raises(ValueError, match="Exact: need 0 < c1 < c2 < 1"):
+    with pytest.raises(ValueError, match="parameters of Exact must satisfy 0 < c1 < c2 < 1"):
         Exact(c1=0.5, c2=0.4)
     assert clone(LinearSVM(optimizer=Exact(rank=0))).optimizer == Exact(rank=0)

@@ -206,7 +206,8 @@ def test_raw_pixels_flatten_and_scale():
     (np.zeros((2, 8, 8, 3, 1)), {}, r"got an array of shape \(2, 8, 8, 3, 1\)"),
     (np.array([["a"]]), {}, "dtype <U1"),
     (np.zeros((2, 8, 8)) + 0j, {}, "Complex data not supported"),
-    (np.zeros((2, 8, 8, 3)), {"image_shape": (8, 8)}, r"images of shape \(8, 8, 3\) but image_shape"),
+    (np.zeros((2, 8, 8, 3)), {"image_shape": (8, 8)},
+     r"images of shape \(8, 8, 3\) but image_shape"),
 ])
 @pytest.mark.parametrize("transformer", [HOG, RawPixels])
 def test_bad_images_get_clear_errors(transformer, X, kwargs, message):

@@ -8,10 +8,9 @@ import threading
 
 import numpy as np
 import pytest
+from test_io import write_cifar_python
 
 from features import fetch_cifar10
-
-from test_io import write_cifar_python
 
 
 def make_archive(tmp_path, extra_member=None):
@@ -121,16 +120,20 @@ def test_archive_member_escaping_the_folder_is_refused(tmp_path):
 
 # ------------------------------------------------------------------ issue 7, row 10
 @pytest.mark.parametrize("kwargs,error,message", [
-    ({"subset": "valid"}, ValueError, "subset must be 'train' or 'test', got 'valid'"),
-    ({"subset": None}, ValueError, "subset must be 'train' or 'test'"),
-    ({"md5": "c58f30108f"}, ValueError, "md5 must be the 32 hex digits"),
-    ({"md5": None}, ValueError, "md5 must be the 32 hex digits"),
-    ({"md5": "z" * 32}, ValueError, "md5 must be the 32 hex digits"),
+    ({"subset": "valid"}, ValueError, r"'subset' parameter of fetch_cifar10 must be a str among "
+                                      r"\{'t\w+', 't\w+'\}. Got 'valid'"),
+    ({"subset": None}, ValueError, "'subset' parameter of fetch_cifar10 must be a str among"),
+    ({"md5": "c58f30108f"}, ValueError,
+     "'md5' parameter of fetch_cifar10 must be the 32 hex digits"),
+    ({"md5": None}, ValueError, "'md5' parameter of fetch_cifar10 must be the 32 hex digits"),
+    ({"md5": "z" * 32}, ValueError, "'md5' parameter of fetch_cifar10 must be the 32 hex digits"),
     ({"url": "www.cs.toronto.edu/cifar.tar.gz"}, ValueError,
-     "url must be the http:// or https:// address"),
-    ({"url": "file:///tmp/cifar.tar.gz"}, ValueError, "url must be the http"),
-    ({"url": None}, ValueError, "url must be the http"),
-    ({"progress": "yes"}, ValueError, "progress must be True or False"),
+     "'url' parameter of fetch_cifar10 must be the http:// or https:// address"),
+    ({"url": "file:///tmp/cifar.tar.gz"}, ValueError,
+     "'url' parameter of fetch_cifar10 must be the http"),
+    ({"url": None}, ValueError, "'url' parameter of fetch_cifar10 must be the http"),
+    ({"progress": "yes"}, ValueError,
+     "'progress' parameter of fetch_cifar10 must be True or False"),
     ({"data_home": 3}, TypeError, "data_home must be a str or path-like"),
 ])
 def test_arguments_are_checked_before_any_download(served, tmp_path, kwargs, error, message):

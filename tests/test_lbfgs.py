@@ -137,10 +137,13 @@ def test_minimize_stops_cleanly_when_no_step_helps():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"m": 0}, r"m must be an integer in \[1, inf\)"), ({"m": 2.5}, "m must be an integer"),
-    ({"m": True}, "m must be an integer"), ({"max_ls": 0}, "max_ls must be an integer"),
-    ({"c1": 0.9, "c2": 0.1}, "0 < c1 < c2 < 1"), ({"c2": 1.0}, r"c2 must be a finite number in \(0, 1\)"),
-    ({"c1": None}, "c1 must be a finite number"),
+    ({"m": 0}, r"'m' parameter of LBFGS must be an int in the range \[1, inf\)"),
+    ({"m": 2.5}, "'m' parameter of LBFGS must be an int"),
+    ({"m": True}, "'m' parameter of LBFGS must be a number, not a bool"),
+    ({"max_ls": 0}, "'max_ls' parameter of LBFGS must be an int"),
+    ({"c1": 0.9, "c2": 0.1}, "0 < c1 < c2 < 1"),
+    ({"c2": 1.0}, r"'c2' parameter of LBFGS must be a float in the range \(0.0, 1.0\)"),
+    ({"c1": None}, "'c1' parameter of LBFGS must be a float"),
 ])
 def test_lbfgs_settings_are_checked(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -3,6 +3,7 @@ import warnings
 
 import numpy as np
 import pytest
+from naive import solver_of
 from sklearn.base import clone
 from sklearn.datasets import load_digits, make_blobs, make_classification
 from sklearn.exceptions import ConvergenceWarning
@@ -17,7 +18,6 @@ from classifiers import DivergenceError, LinearClassifier, LinearSVM, SoftmaxCla
 from classifiers.optimizers import LBFGS, Adam, Momentum, Nadam
 from classifiers.schedules import StepDecay
 
-
 OLD_DEFAULTS = dict(learning_rate_schedule="constant", tol=1e-4, max_iter=200)
 
 
@@ -26,7 +26,7 @@ def _expected_failed_checks(estimator):
     so a weighted fit and a repeated-rows fit, which take different paths, agree
     to that gap rather than to scikit-learn's 1e-7; the equivalence at a tight tol
     is tested in test_exact_svm.py."""
-    if estimator._resolved_optimizer().__class__.__name__ == "Exact":
+    if type(solver_of(estimator)).__name__ == "Exact":
         return {"check_sample_weight_equivalence_on_dense_data":
                 "stops at a certified duality gap of tol, not to 1e-7 (see "
                 "test_exact_svm.py for the equivalence at a tight tol)"}
@@ -453,8 +453,9 @@ def test_default_learning_rate_of_each_optimizer(optimizer, expected):
     # hinge: 3 / mean ||x||^2 (here 1, plus 1 for the intercept: 2) times (1 - mu)
     X = np.array([[1.0, 0.0], [0.0, -1.0]], dtype=np.float64)
     clf = LinearSVM(optimizer=optimizer)
+    from classifiers.minibatch import base_learning_rate
     from classifiers.optimizers import get_optimizer
-    rate = clf._base_learning_rate(get_optimizer(optimizer), X, np.ones(2))
+    rate = base_learning_rate(None, get_optimizer(optimizer), clf._problem(), X, np.ones(2))
     scaled = expected / 2 if get_optimizer(optimizer).default_learning_rate is None else expected
     assert rate == pytest.approx(scaled)
 

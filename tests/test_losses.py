@@ -1,12 +1,11 @@
 import numpy as np
 import pytest
+from naive import NAIVE
 
 from classifiers import check_gradient
 from classifiers.losses import LOSSES, hinge, log_softmax, softmax
 from classifiers.objective import objective
 from classifiers.penalties import PENALTIES
-
-from naive import NAIVE
 
 # The course's 3-class example: columns are examples (cat, car, frog images),
 # rows are the class scores (cat, car, frog); GUIDE s.1.

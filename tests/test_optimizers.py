@@ -4,9 +4,22 @@ import numpy as np
 import pytest
 
 from classifiers.optimizers import (
-    OPTIMIZERS, SGD, AdaDelta, Adagrad, Adam, Momentum, Nadam, Nesterov, RMSProp,
-    RandomSearch, get_optimizer)
-from classifiers.optimizers import AccumulatorState, AdaDeltaState, MomentsState, VelocityState
+    OPTIMIZERS,
+    SGD,
+    AccumulatorState,
+    AdaDelta,
+    AdaDeltaState,
+    Adagrad,
+    Adam,
+    MomentsState,
+    Momentum,
+    Nadam,
+    Nesterov,
+    RandomSearch,
+    RMSProp,
+    VelocityState,
+    get_optimizer,
+)
 from classifiers.schedules import Adaptive, InvScaling, StepDecay
 
 W = np.array([1.0, -2.0])
@@ -182,20 +195,28 @@ def test_random_search_keeps_improving_candidates():
 
 
 @pytest.mark.parametrize("make,message", [
-    (lambda: Momentum(mu=1.5), r"Momentum: mu must be a finite number in \[0, 1\), got 1.5"),
-    (lambda: Momentum(mu="0.9"), r"Momentum: mu must be a finite number in \[0, 1\), got '0.9'"),
-    (lambda: Adam(beta1=-0.1), r"Adam: beta1 must be a finite number in \[0, 1\)"),
-    (lambda: Adam(beta2=None), r"Adam: beta2 must be a finite number in \[0, 1\), got None"),
-    (lambda: Adam(eps=float("inf")), r"Adam: eps must be a finite number in \(0, inf\)"),
-    (lambda: Adam(nesterov="yes"), "Adam: nesterov must be True or False, got 'yes'"),
-    (lambda: RMSProp(eps=0.0), r"RMSProp: eps must be a finite number in \(0, inf\), got 0.0"),
-    (lambda: RandomSearch(scale=-1), r"RandomSearch: scale must be a finite number in \(0, inf\)"),
-    (lambda: RandomSearch(seed="x"), r"RandomSearch: seed must be an integer in \[0, inf\)"),
-    (lambda: RandomSearch(local=1), "RandomSearch: local must be True or False"),
-    (lambda: StepDecay(factor="x"), r"StepDecay: factor must be a finite number in \(0, 1\]"),
-    (lambda: StepDecay(every=True), r"StepDecay: every must be an integer in \[1, inf\)"),
-    (lambda: InvScaling(power_t=None), r"InvScaling: power_t must be a finite number"),
-    (lambda: Adaptive(min_rate=-1), r"Adaptive: min_rate must be a finite number in \[0, inf\)"),
+    (lambda: Momentum(mu=1.5), r"'mu' parameter of Momentum must be a float in the range "
+                               r"\[0.0, 1.0\). Got 1.5 instead"),
+    (lambda: Momentum(mu="0.9"), r"'mu' parameter of Momentum must be a float .* Got '0.9'"),
+    (lambda: Adam(beta1=-0.1), r"'beta1' parameter of Adam must be a float in the range \[0.0"),
+    (lambda: Adam(beta2=None), r"'beta2' parameter of Adam must be a float .* Got None"),
+    (lambda: Adam(eps=float("inf")), r"'eps' parameter of Adam must be a float in the range "
+                                     r"\(0.0, inf\)"),
+    (lambda: Adam(nesterov="yes"), "'nesterov' parameter of Adam must be True or False. "
+                                   "Got 'yes' instead"),
+    (lambda: RMSProp(eps=0.0), r"'eps' parameter of RMSProp must be a float in the range "
+                               r"\(0.0, inf\). Got 0.0 instead"),
+    (lambda: RandomSearch(scale=-1), r"'scale' parameter of RandomSearch must be a float"),
+    (lambda: RandomSearch(seed="x"), r"'seed' parameter of RandomSearch must be an int in the "
+                                     r"range \[0, inf\)"),
+    (lambda: RandomSearch(local=1), "'local' parameter of RandomSearch must be True or False"),
+    (lambda: StepDecay(factor="x"), r"'factor' parameter of StepDecay must be a float in the "
+                                    r"range \(0.0, 1.0\]"),
+    (lambda: StepDecay(every=True), r"'every' parameter of StepDecay must be a number, not a "
+                                    r"bool"),
+    (lambda: InvScaling(power_t=None), r"'power_t' parameter of InvScaling must be a float"),
+    (lambda: Adaptive(min_rate=-1), r"'min_rate' parameter of Adaptive must be a float in the "
+                                    r"range \[0.0, inf\)"),
 ])
 def test_invalid_optimizer_settings(make, message):
     with pytest.raises(ValueError, match=message):
@@ -219,6 +240,7 @@ def test_every_optimizer_reaches_the_logistic_regression_optimum(optimizer, lear
     from sklearn.datasets import make_classification
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
+
     from classifiers import SoftmaxClassifier
     from classifiers.objective import objective
 

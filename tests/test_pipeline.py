@@ -9,13 +9,15 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from naive import solver_of
 from PIL import Image
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import FeatureUnion
 
 import pipeline
-import report
+from _pipeline import cli, report
+from _pipeline.data import subsample
 from classifiers import LinearSVM, SoftmaxClassifier
 from features import HOG, ColorHistogram, RawPixels
 
@@ -94,7 +96,7 @@ def test_make_pipeline_losses(loss, cls, name):
 ])
 def test_every_loss_trains_to_its_optimum_by_default(loss, params, solver, max_iter):
     clf = pipeline.make_pipeline("raw", loss, **params).named_steps["classifier"]
-    assert (type(clf._resolved_optimizer()).__name__, clf.max_iter) == (solver, max_iter)
+    assert (type(solver_of(clf)).__name__, clf.max_iter) == (solver, max_iter)
 
 
 def test_make_pipeline_fits_and_predicts():
@@ -278,7 +280,7 @@ def test_compare_as_frame_and_explicit_test():
     (dict(alphas=[True]), "list of distinct positive numbers.*got \\[True\\]"),
     (dict(losses=[["hinge"]]), r"Unknown loss \['hinge'\]"),
     (dict(random_state=-1), r"random_state must be None, an int in 0..2\*\*32 - 1"),
-    (dict(n_jobs=0), "n_jobs must be None, a positive count or negative"),
+    (dict(n_jobs=0), "'n_jobs' parameter of compare must be an int"),
     (dict(classifier_params={"alpha": 1.0}), "classifier_params sets 'alpha', which compare "
                                              "searches over"),
     (dict(feature_params={"bow": {"n_words": 10}}), r"feature_params names \['bow'\], which "
@@ -349,14 +351,15 @@ def test_command_line_end_to_end(image_folder, tmp_path, capsys):
     results = json.loads((out / "results.json").read_text())
     assert len(results["rows"]) == 6
     assert {(r["features"], r["loss"]) for r in results["rows"]} == {
-        (f, l) for f in ("raw", "hog+color", "bovw") for l in ("hinge", "softmax")}
+        (f, loss) for f in ("raw", "hog+color", "bovw") for loss in ("hinge", "softmax")}
     assert len(results["optimizer_curves"]) == 9 and results["settings"]["words"] == 12
     assert results["class_names"] == ["disc", "hbar", "vbar"]
     report = (out / "report.md").read_text()
     assert "![" in report and "| raw | hinge |" in report
     # Run again into the same folder: the old report is replaced, nothing else left.
     assert pipeline.main(["--dataset", str(image_folder), "--features", "hog", "--alphas",
-                          "1e-2", "--cv", "2", "--max-iter", "30", "--out", str(out), "--quiet"]) == 0
+                          "1e-2", "--cv", "2", "--max-iter", "30", "--out", str(out),
+                          "--quiet"]) == 0
     assert len(json.loads((out / "results.json").read_text())["rows"]) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["report"]
 
@@ -366,23 +369,25 @@ def test_command_line_end_to_end(image_folder, tmp_path, capsys):
     (["--loss", "log"], "Unknown loss"),
     (["--alphas", "1e-3", "-1"], "alphas must all be positive"),
     (["--alphas", "0"], "alphas must all be positive"),
-    (["--optimizer", "adamw"], "Unknown optimizer 'adamw'"),
+    (["--optimizer", "adamw"], "'optimizer' parameter of LinearSVM must be a str among"),
     (["--optimizer", "lbfgs"], "LBFGS needs a smooth loss"),
-    (["--cv", "1"], "--cv must be at least 2"),
+    (["--cv", "1"], "cv must be at least 2 folds, got 1"),
     (["--max-train", "-5"], "--max-train must be"),
     (["--test-size", "1.5"], "--test-size must be"),
-    (["--words", "0"], "--words must be positive"),
-    (["--max-iter", "0"], "--max-iter must be positive"),
+    (["--words", "0"], r"'n_words' parameter of BagOfVisualWords must be an int in the "
+                         r"range \[2, inf\)"),
+    (["--max-iter", "0"], r"'max_iter' parameter of LinearSVM must be an int in the "
+                            r"range \[1, inf\)"),
     (["--n-jobs", "0"], "--n-jobs"),
     (["--dataset", "/nonexistent/folder"], "no such folder"),
-    (["--seed", "-1"], r"--seed must be in 0 .. 2\*\*32 - 1"),
-    (["--seed", str(2 ** 32)], "--seed must be in"),
+    (["--seed", "-1"], r"random_state must be None, an int in 0..2\*\*32 - 1"),
+    (["--seed", str(2 ** 32)], "random_state must be None, an int in 0..2"),
     (["--features", "raw", "--words", "10"], "--words sets the bag-of-words dictionary, but "
                                              "--features raw has no bovw"),
     (["--image-size", "0", "8"], "--image-size must be two positive sizes"),
     (["--image-size", "8", "8"], "--image-size resizes the images of an image folder"),
     (["--alphas", "1e-2", "1e-2"], "alphas lists a value twice"),
-    (["--features", "hog + color", "hog+color"], "--features lists a value twice"),
+    (["--features", "hog + color", "hog+color"], "features lists a value twice"),
 ])
 def test_command_line_usage_errors_exit_2(argv, match, tmp_path, capsys):
     assert _run(argv + ["--out", str(tmp_path / "r")]) == 2
@@ -421,7 +426,8 @@ def test_command_line_leaves_no_half_written_report(image_folder, tmp_path, monk
     monkeypatch.setattr(report, "plot_templates", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         pipeline.main(["--dataset", str(image_folder), "--features", "hog", "--alphas",
-                       "1e-2", "--cv", "2", "--max-iter", "30", "--out", str(tmp_path / "report"), "--quiet"])
+                       "1e-2", "--cv", "2", "--max-iter", "30",
+                       "--out", str(tmp_path / "report"), "--quiet"])
     assert list(tmp_path.iterdir()) == []
 
 
@@ -463,9 +469,10 @@ def test_make_pipeline_refuses_bad_argument_types():
     (dict(losses=None), "losses must be a name or a list of names, got None"),
     (dict(feature_params="bovw"), "feature_params must be a dict"),
     (dict(classifier_params=[("max_iter", 3)]), "classifier_params must be a dict"),
-    (dict(verbose="yes"), "verbose must be True or False, got 'yes'"),
-    (dict(as_frame="no"), "as_frame must be True or False, got 'no'"),
-    (dict(return_estimators=1), "return_estimators must be True or False, got 1"),
+    (dict(verbose="yes"), "'verbose' parameter of compare must be True or False. Got 'yes'"),
+    (dict(as_frame="no"), "'as_frame' parameter of compare must be True or False. Got 'no'"),
+    (dict(return_estimators=1), "'return_estimators' parameter of compare must be True or "
+                                "False. Got 1"),
 ])
 def test_compare_refuses_bad_argument_types(kwargs, match):
     X, y = shapes_and_colours(n_per_class=4)
@@ -538,14 +545,14 @@ def test_compare_seeds_the_dictionary_and_names_rows_without_spaces():
 def test_subsample_near_the_full_size_and_with_a_single_image_class():
     y = np.arange(36) % 3
     for n in (35, 34, 3):                    # train_test_split refused 35 and 34
-        X_sub, y_sub = pipeline._subsample(np.arange(36), y, n, 0)
+        X_sub, y_sub = subsample(np.arange(36), y, n, 0)
         assert len(y_sub) == n and set(y_sub) == {0, 1, 2} and np.all(np.diff(X_sub) > 0)
         assert np.ptp(np.bincount(y_sub)) <= 1
     y = np.r_[np.zeros(50, int), np.ones(30, int), 2]
-    _, y_sub = pipeline._subsample(np.arange(81), y, 40, 0)
+    _, y_sub = subsample(np.arange(81), y, 40, 0)
     np.testing.assert_array_equal(np.bincount(y_sub), [24, 15, 1])
     with pytest.raises(ValueError, match="--max-train=2 is fewer than the 3 classes"):
-        pipeline._subsample(np.arange(36), np.arange(36) % 3, 2, 0, "--max-train")
+        subsample(np.arange(36), np.arange(36) % 3, 2, 0, "--max-train")
 
 
 def _folder(root, counts, size=16):
@@ -641,7 +648,7 @@ def test_command_line_interrupted_writes_nothing_and_exits_130(image_folder, tmp
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "compare", interrupted)
+    monkeypatch.setattr(cli, "run", interrupted)
     try:
         code = pipeline.main(["--dataset", str(image_folder), "--features", "raw", "--cv",
                               "2", "--out", str(tmp_path / "r"), "--quiet"])
@@ -660,7 +667,7 @@ def test_command_line_cleans_up_on_sigterm(image_folder, tmp_path, monkeypatch):
             time.sleep(0.5)             # the handler runs at the next bytecode
             return [], {}
 
-        monkeypatch.setattr(pipeline, "compare", terminated)
+        monkeypatch.setattr(cli, "run", terminated)
         with pytest.raises(SystemExit) as exit_info:
             pipeline.main(["--dataset", str(image_folder), "--features", "raw", "--cv", "2",
                            "--out", str(tmp_path / "r"), "--quiet"])
@@ -688,7 +695,7 @@ def test_publish_puts_the_old_report_back_when_interrupted(tmp_path, monkeypatch
 
     monkeypatch.setattr(os, "replace", replace)
     with pytest.raises(KeyboardInterrupt):
-        pipeline._publish(staging, out)
+        cli._publish(staging, out)
     assert (out / "report.md").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == [".report-new", "report"]
 
@@ -705,6 +712,7 @@ def test_command_line_help_is_complete(capsys):
 
 def test_cached_features_follow_scikit_learn_conventions(tmp_path):
     import pickle
+
     from sklearn.base import clone
 
     X, y = shapes_and_colours(n_per_class=4)
@@ -744,7 +752,7 @@ def test_python_pipeline_py_runs_as_a_process(image_folder, tmp_path):
     assert "hog" in done.stdout and (out / "report.md").is_file()
     usage = subprocess.run([sys.executable, "pipeline.py", "--cv", "1"], cwd=REPO,
                            capture_output=True, text=True, timeout=300)
-    assert usage.returncode == 2 and "--cv must be at least 2" in usage.stderr
+    assert usage.returncode == 2 and "cv must be at least 2 folds" in usage.stderr
 
 
 def test_a_seeded_run_repeats_its_results_exactly(image_folder, tmp_path):

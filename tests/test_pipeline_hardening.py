@@ -7,10 +7,11 @@ import os
 import numpy as np
 import pytest
 from PIL import Image
+from test_pipeline import _folder, shapes_and_colours, write_folder
 
 import pipeline
-import report
-from test_pipeline import _folder, shapes_and_colours, write_folder
+from _pipeline import cli, report
+from _pipeline.data import subsample
 
 QUICK = ["--features", "hog", "--alphas", "1e-2", "--cv", "2", "--max-iter", "30", "--quiet"]
 
@@ -52,7 +53,7 @@ def test_out_reached_through_a_link_into_the_data_is_refused(folder, tmp_path, c
 # 3: a subsample keeps every class
 def test_subsample_keeps_every_class_even_a_small_one():
     y = np.repeat([0, 1, 2], [30, 30, 3])
-    _, kept = pipeline._subsample(np.arange(len(y)), y, 6, 0)
+    _, kept = subsample(np.arange(len(y)), y, 6, 0)
     assert sorted(set(kept.tolist())) == [0, 1, 2] and len(kept) == 6
 
 
@@ -106,7 +107,7 @@ def test_a_full_disk_exits_1_with_one_line(folder, tmp_path, monkeypatch, capsys
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     monkeypatch.setattr(report, "write_report", full) if where == "report" else \
-        monkeypatch.setattr(pipeline, "compare", full)
+        monkeypatch.setattr(cli, "run", full)
     out = tmp_path / "r"
     assert pipeline.main(["--dataset", str(folder), "--out", str(out)] + QUICK) == 1
     err = capsys.readouterr().err

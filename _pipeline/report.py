@@ -3,11 +3,12 @@
 Plots use matplotlib's object API (``matplotlib.figure.Figure``), so no global
 backend is selected and nothing opens a window.  :func:`write_report` writes
 ``report.md``, ``results.json`` and the PNG files into a folder that the
-command line then renames into place (:func:`pipeline.main`).
+command line then renames into place (:mod:`._pipeline.cli`).
 """
 
 import json
 import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -15,11 +16,15 @@ import numpy as np
 from sklearn.metrics import confusion_matrix
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import StandardScaler
+from tqdm.auto import tqdm
 
 from classifiers import DivergenceError
 from classifiers.optimizers import OPTIMIZERS
 from features import BagOfVisualWords
-from pipeline import _classifier, _hog, _progress, _subsample, make_pipeline
+
+from .data import subsample
+from .presets import build_classifier, hog_preset, make_pipeline
+from .tables import render
 
 
 def printable(name):
@@ -83,7 +88,7 @@ def optimizer_study(F, y, *, loss="softmax", alpha=1e-3, epochs=10, random_state
     for name, optimizer in OPTIMIZERS.items():
         if optimizer.full_batch:
             continue
-        clf = _classifier(loss, dict(optimizer=name, alpha=alpha, max_iter=epochs, tol=None,
+        clf = build_classifier(loss, dict(optimizer=name, alpha=alpha, max_iter=epochs, tol=None,
                                      random_state=random_state))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -135,7 +140,7 @@ def plot_hog_pictures(images, labels, path):
     """Sample images beside the picture of their HOG cells."""
     from features import hog_image
 
-    hog_settings = _hog().get_params()
+    hog_settings = hog_preset().get_params()
     pictures = hog_image(images, orientations=hog_settings["orientations"],
                          pixels_per_cell=hog_settings["pixels_per_cell"],
                          transform_sqrt=hog_settings["transform_sqrt"])
@@ -208,20 +213,6 @@ def plot_dictionary(tile, path):
     fig.savefig(path)
 
 
-def _markdown_table(rows):
-    head = ("| features | loss | best alpha | CV accuracy | test accuracy | feature s | "
-            "fit s | search s |")
-    lines = [head, "|" + " --- |" * 8]
-    for r in rows:
-        lines.append(f"| {r['features']} | {r['loss']} | {r['best_alpha']:g} | "
-                     f"{r['cv_score']:.4f} | {r['test_accuracy']:.4f} | "
-                     f"{r['feature_seconds']:.1f} | {r['fit_seconds']:.1f} | "
-                     f"{r['search_seconds']:.1f} |")
-    return "\n".join(lines)
-
-
-
-
 def _fitted_bovw(estimator):
     step = estimator.named_steps["features"]
     if isinstance(step, BagOfVisualWords):
@@ -253,7 +244,7 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
     names = [printable(name) for name in data["class_names"]]
     settings = {k: printable(v) if isinstance(v, str) else v for k, v in settings.items()}
     seed = settings.get("seed", 0)
-    bar = _progress(6, verbose, "report")
+    bar = tqdm(total=6, disable=not verbose, desc="report", leave=False, file=sys.stderr)
     plots = {}
 
     plot_alpha_curves(rows, folder / "alpha_curve.png")
@@ -271,7 +262,7 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
     bar.update()
 
     bar.set_description("report: optimizer study")
-    X_study, y_study = _subsample(X_train, y_train, 5000, seed)
+    X_study, y_study = subsample(X_train, y_train, 5000, seed)
     F = StandardScaler().fit_transform(model.named_steps["features"].transform(X_study))
     curves = optimizer_study(F, y_study, loss=best["loss"], alpha=best["best_alpha"],
                              random_state=seed)
@@ -288,13 +279,13 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
     samples = [int(np.flatnonzero(y_test == k)[0]) for k in range(len(names))
                if np.any(y_test == k)][:6]
     notes = []
-    if min(X_test.shape[1:3]) >= max(_hog().pixels_per_cell):
+    if min(X_test.shape[1:3]) >= max(hog_preset().pixels_per_cell):
         plot_hog_pictures(X_test[samples], [names[y_test[i]] for i in samples],
                           folder / "hog.png")
         plots["hog.png"] = "Sample test images and their HOG cells."
     else:                   # not one HOG cell fits: nothing to draw
         notes.append(f"No HOG pictures: images of {X_test.shape[2]}x{X_test.shape[1]} pixels "
-                     f"are smaller than a HOG cell of {_hog().pixels_per_cell} pixels.")
+                     f"are smaller than a HOG cell of {hog_preset().pixels_per_cell} pixels.")
     bar.update()
 
     raw = [r for r in rows if r["features"] == "raw"]
@@ -303,7 +294,7 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
     else:
         bar.set_description("report: raw-pixel templates")
         raw_model = make_pipeline("raw", "softmax", alpha=1e-3, random_state=seed)
-        raw_model.fit(*_subsample(X_train, y_train, 5000, seed))
+        raw_model.fit(*subsample(X_train, y_train, 5000, seed))
     templates, template_names = class_templates(raw_model.named_steps["classifier"],
                                                 raw_model.named_steps["scale"].scale_,
                                                 X_train.shape[1:], names)
@@ -329,7 +320,7 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
              f"Data: {settings['dataset']}, {len(y_train)} training and {len(y_test)} test "
              f"images of shape {tuple(X_train.shape[1:])}, {len(names)} classes.", "",
              "Settings: " + ", ".join(f"`{k}={v}`" for k, v in settings.items()), "",
-             "## Comparison", "", _markdown_table(rows), "",
+             "## Comparison", "", render(rows, "markdown"), "",
              f"Best on the test images: **{best['features']} / {best['loss']}**, accuracy "
              f"{best['test_accuracy']:.4f} at alpha {best['best_alpha']:g}.", ""]
     for note in notes:

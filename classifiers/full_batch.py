@@ -1,0 +1,87 @@
+"""The full-batch solver: L-BFGS on the whole (smooth) objective, to a gradient ``tol``.
+
+:func:`solve` hands :func:`classifiers.lbfgs.minimize` the objective of the
+whole data, two blocked matrix products an evaluation, and a preconditioner
+from the data's second moment (:mod:`classifiers.preconditioning`), and
+returns what it found with the curvature pairs a warm start along an
+``alpha`` path continues from (:class:`LBFGSMemory`).
+"""
+
+import time
+from typing import NamedTuple
+
+import numpy as np
+
+from .objective import Solution, shift_pairs
+from .preconditioning import loss_curvature, second_moment
+
+
+class LBFGSMemory(NamedTuple):
+    """What an lbfgs fit keeps for a warm start: the L2 strength and the curvature pairs."""
+
+    l2: float
+    pairs: list
+
+
+def solve(P, X, y, sw, *, problem, optimizer, max_iter, tol, memory=None, random_state=0,
+          verbose=0):
+    """Minimize the whole objective by L-BFGS.
+
+    Parameters
+    ----------
+    P : ndarray of shape (n_classes, n_features + fit_intercept)
+        Starting point (not modified).
+    X, y, sw : ndarray
+        Rows, class indices, sample weights.
+    problem : classifiers.objective.Problem
+        A smooth one: 'softmax' or 'squared_hinge', 'l2' or no penalty.
+    optimizer : classifiers.optimizers.LBFGS
+    max_iter : int
+    tol : float
+        On the gradient's largest entry.
+    memory : LBFGSMemory, optional
+        A previous fit's, whose pairs start this one (corrected for the
+        change of ``alpha``, the only curvature that changed).
+    random_state : int, default=0
+        Seeds the preconditioner's sample of rows.
+    verbose : int, default=0
+
+    Returns
+    -------
+    solution : Solution
+    result : classifiers.lbfgs.LBFGSResult
+        For the estimator's checks and warnings (status, final gradient).
+    """
+    loss_curve = []
+    tic = time.perf_counter()
+    l2 = problem.alpha if problem.penalty == "l2" else 0.0
+    v = sw.astype(np.float64) / float(sw.sum(dtype=np.float64))
+    moment = (second_moment(X, v, problem.fit_intercept, rank=int(optimizer.rank),
+                            random_state=random_state) if optimizer.rank else None)
+    dS = np.empty((X.shape[0], len(P)), X.dtype) if moment is not None else None
+
+    def fun(P):
+        return problem.objective(P, X, y, sw, dS_out=dS)
+
+    def precondition(Q):
+        # H0 from the data's second moment and the loss's curvature at the
+        # latest point evaluated
+        return moment.inverse(loss_curvature(problem.loss, dS, y, v), l2)(Q)
+
+    def record(n_iter, P, loss, grad):
+        loss_curve.append(loss)
+        if verbose:
+            print(f"-- Iteration {n_iter}/{max_iter}: loss {loss:.6g}, "
+                  f"max |gradient| {float(np.max(np.abs(grad))):.3g}, "
+                  f"{time.perf_counter() - tic:.2f} s")
+
+    pairs = ()
+    if memory is not None and memory.pairs and memory.pairs[0][0].shape == P.shape:
+        pairs = shift_pairs(memory.pairs, l2 - memory.l2, problem.fit_intercept)
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = optimizer.minimize(
+            fun, P, max_iter=max_iter, tol=tol, callback=record, pairs=pairs,
+            precondition=precondition if moment is not None else None)
+    best_loss = min(loss_curve) if loss_curve else result.f
+    return (Solution(result.x, LBFGSMemory(l2, result.pairs), result.n_iter, result.n_iter,
+                     loss_curve, None, best_loss), result)
