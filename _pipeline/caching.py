@@ -1,12 +1,18 @@
 """Feature caching: :class:`CachedFeatures` and the checks of a cache folder."""
 
+import hashlib
 import os
 import tempfile
+import uuid
 from pathlib import Path
 
+import joblib
+import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted, check_memory
+
+from features import learns_from_data
 
 
 def memory_of(memory):
@@ -48,14 +54,129 @@ def _transform(transformer, X):
     return transformer.transform(X)
 
 
+def _fit(transformer, X, y):
+    return transformer.fit(X, y)
+
+
+def image_keys(X):
+    """One 16-byte key per image: a hash of its pixels, dtype and shape.
+
+    Equal images get equal keys, whichever array or row they come from.
+    """
+    X = np.ascontiguousarray(X)
+    header = hashlib.blake2b(f"{X.dtype.str}{X.shape[1:]}".encode(), digest_size=16)
+    keys = []
+    for row in X.reshape(len(X), -1):
+        key = header.copy()
+        key.update(row.view(np.uint8))
+        keys.append(key.digest())
+    return keys
+
+
+class ImageFeatureStore:
+    """The features of every image a stateless transformer has seen, on disk, keyed by image.
+
+    A folder of parts, each two ``.npy`` files: the features of some images
+    and their :func:`image_keys`.  A part is written features first, keys
+    last, each atomically: a part without its keys file is unfinished (or
+    being written by another worker) and is ignored, so several processes
+    can share one store.  :meth:`features` computes only the images no part
+    holds yet.
+
+    Parameters
+    ----------
+    folder : path
+        Created if missing; one folder per transformer (its settings and
+        fitted image shape).
+    """
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def _index(self):
+        """key -> (part file, row) of every finished part."""
+        where = {}
+        for keys_file in sorted(self.folder.glob("part-*.keys.npy")):
+            path = self.folder / (keys_file.name[:-len(".keys.npy")] + ".npy")
+            for row, key in enumerate(map(bytes, np.load(keys_file))):
+                where.setdefault(key, (path, row))
+        return where
+
+    def features(self, transform, X):
+        """``transform(X)``, computing only the images that no part holds yet.
+
+        Parameters
+        ----------
+        transform : callable
+            The fitted transformer's ``transform``: images -> features, one
+            row per image, each row depending on its image only.
+        X : array-like of images
+
+        Returns
+        -------
+        features : ndarray of shape (n, n_features_out)
+        """
+        try:
+            images = np.asarray(X)
+        except ValueError:
+            images = None
+        if images is None or images.dtype == object or images.ndim < 2 or not len(images):
+            return transform(X)         # not images: the transformer says what is wrong
+        keys = image_keys(images)
+        where = self._index()
+        todo, seen = [], set()
+        for i, key in enumerate(keys):    # each new image once, also if X repeats it
+            if key not in where and key not in seen:
+                seen.add(key)
+                todo.append(i)
+        if todo:
+            path = self._write_part(np.asarray(transform(images[todo])),
+                                    [keys[i] for i in todo])
+            where.update({keys[i]: (path, row) for row, i in enumerate(todo)})
+        groups = {}
+        for i, key in enumerate(keys):
+            path, row = where[key]
+            targets, rows = groups.setdefault(path, ([], []))
+            targets.append(i)
+            rows.append(row)
+        out = None
+        for path, (targets, rows) in groups.items():
+            block = np.load(path, mmap_mode="r")[rows]
+            if out is None:
+                out = np.empty((len(keys),) + block.shape[1:], dtype=block.dtype)
+            out[targets] = block
+        return out
+
+    def _write_part(self, features, keys):
+        """Write one part (features first, keys last, each atomically); its features file."""
+        name = f"part-{uuid.uuid4().hex}"
+        for suffix, array in ((".npy", features),
+                              (".keys.npy", np.frombuffer(b"".join(keys), np.uint8)
+                               .reshape(len(keys), 16))):
+            handle, partial = tempfile.mkstemp(prefix=".", suffix=".partial", dir=self.folder)
+            try:
+                with os.fdopen(handle, "wb") as f:
+                    np.save(f, array)
+                os.replace(partial, self.folder / f"{name}{suffix}")
+            except BaseException:
+                Path(partial).unlink(missing_ok=True)
+                raise
+        return self.folder / f"{name}.npy"
+
+
 class CachedFeatures(TransformerMixin, BaseEstimator):
-    """A feature transformer whose outputs are cached on disk, keyed by input.
+    """A feature transformer whose outputs are cached on disk.
 
     ``Pipeline(memory=...)`` caches only ``fit_transform`` on the training
     part; a grid search also transforms each validation part once per
-    candidate.  This wrapper caches both, keyed by the transformer's
-    parameters (or fitted state) and the input array, so that a search over
-    the classifier's ``alpha`` computes each split's features once, whatever
+    candidate.  This wrapper caches both.  When the transformer learns
+    nothing from the images (:func:`features.learns_from_data` is False:
+    raw pixels, HOG, colour histograms and their unions), the cache is kept
+    per image (:class:`ImageFeatureStore`): every image is transformed once,
+    whichever splits, candidates, losses or refits see it.  Otherwise (the
+    bag of words) the cache is keyed by the transformer's settings and the
+    whole input, so each cross-validation split is computed once, whatever
     the number of candidates and losses.
 
     Parameters
@@ -91,6 +212,14 @@ class CachedFeatures(TransformerMixin, BaseEstimator):
         self.fit_transform(X, y)
         return self
 
+    def _store(self):
+        """The per-image store of a transformer that learns nothing, or None."""
+        location = memory_of(self.memory).location
+        if location is None or learns_from_data(self.transformer_):
+            return None
+        return ImageFeatureStore(Path(location) / "image_features"
+                                 / joblib.hash(self.transformer_))
+
     def fit_transform(self, X, y=None):
         """Fit the transformer and return the features of ``X``, cached.
 
@@ -99,8 +228,15 @@ class CachedFeatures(TransformerMixin, BaseEstimator):
         features : ndarray of shape (n, n_features_out)
         """
         self._validate_params()
-        cached = memory_of(self.memory).cache(_fit_transform)
-        self.transformer_, Xt = cached(clone(self.transformer), X, y)
+        memory = memory_of(self.memory)
+        if learns_from_data(self.transformer):
+            self.transformer_, Xt = memory.cache(_fit_transform)(clone(self.transformer), X, y)
+        else:
+            # Fitting learns the image shape only: cheap, and not worth a cache entry.
+            self.transformer_ = clone(self.transformer).fit(X, y)
+            store = self._store()
+            Xt = (self.transformer_.transform(X) if store is None
+                  else store.features(self.transformer_.transform, X))
         if hasattr(self.transformer_, "n_features_in_"):
             self.n_features_in_ = self.transformer_.n_features_in_
         return Xt
@@ -113,6 +249,9 @@ class CachedFeatures(TransformerMixin, BaseEstimator):
         features : ndarray of shape (n, n_features_out)
         """
         check_is_fitted(self, "transformer_")
+        store = self._store()
+        if store is not None:
+            return store.features(self.transformer_.transform, X)
         return memory_of(self.memory).cache(_transform)(self.transformer_, X)
 
     def get_feature_names_out(self, input_features=None):

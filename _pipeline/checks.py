@@ -18,7 +18,8 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.pipeline import FeatureUnion
 
-from _constraints import N_JOBS, Flag, Integer, InvalidParameterError, check_params
+from _constraints import N_JOBS, Flag, Integer, InvalidParameterError, StrOptions, check_params
+from classifiers import check_solver
 from features import (
     HOG,
     BagOfVisualWords,
@@ -62,6 +63,7 @@ class Settings(NamedTuple):
     memory: object
     params: dict
     classifier_params: dict
+    dictionary: str = "once"
 
 
 class Plan(NamedTuple):
@@ -76,7 +78,7 @@ class Plan(NamedTuple):
 
 
 def check_settings(features, losses, alphas, *, cv, n_jobs, random_state, memory,
-                   feature_params, classifier_params):
+                   feature_params, classifier_params, dictionary="once"):
     """The settings of a comparison, checked without any image.
 
     Returns
@@ -94,7 +96,8 @@ def check_settings(features, losses, alphas, *, cv, n_jobs, random_state, memory
     losses = check_names(losses, "losses", check_loss)
     alphas = check_alphas(alphas)
     random_state = check_random_state(random_state)
-    check_params({"n_jobs": N_JOBS}, {"n_jobs": n_jobs}, "compare")
+    check_params({"n_jobs": N_JOBS, "dictionary": [StrOptions({"once", "per_split"})]},
+                 {"n_jobs": n_jobs, "dictionary": dictionary}, "compare")
     cv = check_folds(cv)
     if memory is not None:
         check_memory_folder(memory)
@@ -116,7 +119,8 @@ def check_settings(features, losses, alphas, *, cv, n_jobs, random_state, memory
     for loss in losses:                     # settings the classifier would refuse at fit
         classifier = build_classifier(loss, classifier_params)
         classifier._validate_params()
-        classifier._check_solver()
+        check_solver(classifier.optimizer, loss=classifier.loss, penalty=classifier.penalty,
+                     alpha=1.0, early_stopping=classifier.early_stopping)
     params = {}
     for spec in features:
         params[spec] = {k: dict(v) for k, v in feature_params.items()
@@ -131,7 +135,7 @@ def check_settings(features, losses, alphas, *, cv, n_jobs, random_state, memory
             if check is not None:
                 check(extractor.get_params(), type(extractor).__name__)
     return Settings(features, losses, alphas, cv, n_jobs, random_state, memory, params,
-                    classifier_params)
+                    classifier_params, dictionary)
 
 
 def check_data(settings, X, y, *, test, test_size, class_names=None):

@@ -23,9 +23,11 @@ from classifiers.optimizers import OPTIMIZERS
 from features import BagOfVisualWords
 
 from . import report
+from .caching import memory_of
 from .checks import check_data, check_settings
 from .compare import run
 from .data import load_dataset, subsample
+from .estimate import describe
 from .presets import DEFAULT_ALPHAS, FEATURES, LOSSES
 from .tables import render
 
@@ -133,8 +135,18 @@ def _parser():
                              "learns "
                              f"from {PATCHES_PER_IMAGE} patches per training image, at most "
                              f"{BagOfVisualWords().n_patches:,}")
+    parser.add_argument("--dictionary", choices=["once", "per-split"], default="once",
+                        help="learn the bag-of-words dictionary once from all training "
+                             "images (no labels are used, so nothing leaks; every image is "
+                             "encoded once), or per cross-validation split (strict, about "
+                             "--cv times the encoding work)")
+    parser.add_argument("--cache", default=None, metavar="DIR",
+                        help="keep the features (and bag-of-words dictionaries) in this "
+                             "folder, to reuse in later runs or share with cluster workers "
+                             "(default: a temporary folder, removed at the end)")
     parser.add_argument("--n-jobs", type=int, default=1, metavar="N",
-                        help="parallel fits of the grid search (-1: all cores)")
+                        help="splits searched and chunks of images transformed at once "
+                             "(-1: all cores)")
     parser.add_argument("--seed", type=int, default=0, metavar="N",
                         help="seeds splits, subsets, training and the bag-of-words "
                              "dictionary (0 .. 2**32 - 1)")
@@ -191,9 +203,10 @@ def _settings(parser, args):
                                   "verbose": 0}
     try:
         return check_settings(args.features, args.losses, args.alphas, cv=args.cv,
-                              n_jobs=args.n_jobs, random_state=args.seed, memory=None,
+                              n_jobs=args.n_jobs, random_state=args.seed, memory=args.cache,
                               feature_params=feature_params,
-                              classifier_params=classifier_params)
+                              classifier_params=classifier_params,
+                              dictionary=args.dictionary.replace("-", "_"))
     except ValueError as error:
         parser.error(str(error))
 
@@ -306,6 +319,15 @@ def _exit_on_sigterm():
                                  signal.SIG_DFL if previous is None else previous)
 
 
+def _disk_error(error, cache):
+    """The one-line message of an ``OSError`` met while computing or writing."""
+    where = (f"the feature cache --cache {cache}" if cache is not None else
+             f"the feature cache in {tempfile.gettempdir()} (set TMPDIR or --cache to use "
+             "another folder)")
+    return (f"could not write {where} or the report beside --out "
+            f"({error.strerror or error}); free some space there. --out is left as it was.")
+
+
 def _command_line_hint(message):
     """A loader's message with its Python arguments named as the command line's options."""
     return (message.replace("pass image_size=(height, width)", "pass --image-size HEIGHT WIDTH")
@@ -355,23 +377,27 @@ def main(argv=None):
             "image_size": args.image_size,
             "words": next((params["bovw"]["n_words"] for params in settings.params.values()
                            if "bovw" in params), None),
-            "n_jobs": args.n_jobs, "seed": args.seed}
-        tic = time.perf_counter()
+            "n_jobs": args.n_jobs, "seed": args.seed, "dictionary": args.dictionary}
+        if verbose:
+            lines, _ = describe(plan)
+            print("\n".join(lines), file=sys.stderr, flush=True)
         try:
-            rows, estimators = run(plan, verbose=verbose)
-        except OSError as error:        # the feature cache in TMPDIR: a full disk, ...
-            print(f"error: the feature cache in {tempfile.gettempdir()} could not be "
-                  f"written ({error.strerror or error}); free some space there or set "
-                  "TMPDIR to another folder.", file=sys.stderr)
+            with tempfile.TemporaryDirectory(prefix="pipeline-cache-") as scratch:
+                cache = memory_of(scratch if args.cache is None else args.cache)
+                tic = time.perf_counter()
+                rows, estimators, features = run(plan, cache, verbose=verbose)
+                run_settings["compare_seconds"] = round(time.perf_counter() - tic, 1)
+                print(render(rows))
+                report.write_report(staging, rows, estimators,
+                                    dict(X_train=X, y_train=y, X_test=X_test, y_test=y_test,
+                                         class_names=names, features=features),
+                                    run_settings, verbose=verbose)
+        except OSError as error:        # the cache in TMPDIR, or the report: a full disk, ...
+            print(f"error: {_disk_error(error, args.cache)}", file=sys.stderr)
             return 1
-        run_settings["compare_seconds"] = round(time.perf_counter() - tic, 1)
-        print(render(rows))
         try:
-            report.write_report(staging, rows, estimators,
-                                dict(X_train=X, y_train=y, X_test=X_test, y_test=y_test,
-                                     class_names=names), run_settings, verbose=verbose)
             _publish(staging, args.out)
-        except OSError as error:        # a full disk, a folder gone meanwhile, ...
+        except OSError as error:        # a folder gone meanwhile, ...
             print(f"error: the report could not be written beside --out {args.out} "
                   f"({error.strerror or error}); --out is left as it was.", file=sys.stderr)
             return 1

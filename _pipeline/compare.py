@@ -4,30 +4,43 @@
 (:mod:`._pipeline.checks`), run (:func:`run`), format (:mod:`._pipeline.tables`).
 """
 
+import copy
 import sys
 import tempfile
 import time
+from pathlib import Path
 
-from sklearn.model_selection import GridSearchCV
+import joblib
+import numpy as np
+from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from tqdm.auto import tqdm
 
-from .caching import memory_of
+from classifiers import check_solver
+from features import extract, learns_from_data
+
+from .caching import CachedFeatures, memory_of
 from .checks import check_data, check_flags, check_settings
-from .presets import DEFAULT_ALPHAS, feature_step, make_pipeline, scaled_classifier
+from .presets import DEFAULT_ALPHAS, feature_step, scaled_classifier
 from .tables import COLUMNS
 
 
 def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
             alphas=DEFAULT_ALPHAS, *, cv=3, test=None, test_size=None, n_jobs=None,
             random_state=0, memory=None, feature_params=None, classifier_params=None,
-            verbose=False, as_frame=False, return_estimators=False):
+            dictionary="once", verbose=False, as_frame=False, return_estimators=False):
     """Grid-search ``alpha`` for each feature set and loss; refit; score on test data.
 
-    For every feature set, each cross-validation split's features are
-    computed once (:class:`CachedFeatures`) and shared by all the ``alpha``
-    candidates and all the losses.  The best ``alpha`` of each pair is then
-    refit on all the training data and scored on the test data.
+    For every feature set, the extractor is fitted once on the training
+    images and every training and test image is transformed once
+    (:func:`features.extract`, chunk by chunk, into the feature cache); the
+    ``alpha`` candidates of every loss are searched on those features, sliced
+    per cross-validation split (the scaler is fitted per split).  Raw pixels,
+    HOG and colour histograms learn nothing in ``fit``, so this is the same
+    as computing them per split; the bag of words learns its dictionary from
+    all the training images, without labels (as Coates et al. do), unless
+    ``dictionary='per_split'``.  The best ``alpha`` of each pair is then refit
+    on all the training features and scored on the test features.
 
     Parameters
     ----------
@@ -50,8 +63,9 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
         Fraction (or count) held out, stratified, when ``test`` is None
         (0.2 then).
     n_jobs : int, default=None
-        Parallel fits of the grid search, under the active joblib backend
-        (e.g. ``joblib.parallel_backend('dask')``).
+        Splits searched at once, and chunks of images transformed at once,
+        through joblib: under the active backend (e.g.
+        ``joblib.parallel_backend('dask')`` runs both on a Dask cluster).
     random_state : int, RandomState or None, default=0
         Seeds the splits, the classifiers and the bag-of-words dictionary
         (unless ``feature_params`` sets its ``random_state``).
@@ -62,6 +76,13 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
         Settings per feature name (see :func:`make_pipeline`).
     classifier_params : dict, optional
         Settings for every classifier (``optimizer``, ``max_iter``, ...).
+    dictionary : {'once', 'per_split'}, default='once'
+        Where the bag of words learns its dictionary: once from all the
+        training images (k-means uses no labels, so nothing about the labels
+        leaks into the validation splits; every image is encoded once), or
+        anew from each split's training part, for a strict cross-validation
+        (each split's images encoded again, about 3 times the work at 3
+        folds).  The refit learns it from all the training images either way.
     verbose : bool, default=False
         Show progress bars.
     as_frame : bool, default=False
@@ -114,74 +135,176 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
     settings = check_settings(features, losses, alphas, cv=cv, n_jobs=n_jobs,
                               random_state=random_state, memory=memory,
                               feature_params=feature_params,
-                              classifier_params=classifier_params)
+                              classifier_params=classifier_params, dictionary=dictionary)
     plan = check_data(settings, X, y, test=test, test_size=test_size)
-    rows, estimators = run(plan, verbose=verbose)
+    with tempfile.TemporaryDirectory(prefix="pipeline-cache-") as scratch:
+        cache = memory_of(scratch if settings.memory is None else settings.memory)
+        rows, estimators, _ = run(plan, cache, verbose=verbose)
     table = pd.DataFrame(rows, columns=COLUMNS) if as_frame else rows
     return (table, estimators) if return_estimators else table
 
 
-def run(plan, verbose=False):
+def _fit(extractor, X):
+    return extractor.fit(X)
+
+
+def _features_of(extractor, X, cache, bar, n_jobs=None):
+    """Every image's features, computed once: a ``.npy`` file in the cache, memory-mapped.
+
+    Keyed by the fitted extractor and the images, so a later run with the
+    same ``memory`` reads them back instead.  With several chunks at once
+    (``n_jobs``, or the workers of the active joblib backend), the copy sent
+    to the workers computes each chunk on one thread, so the two do not
+    multiply.
+    """
+    path = None
+    if cache.location is not None:
+        folder = Path(cache.location) / "features"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{joblib.hash((extractor, X))}.npy"
+        if path.is_file():
+            bar.update(len(X))
+            return np.load(path, mmap_mode="r")
+    if joblib.effective_n_jobs(n_jobs) != 1:
+        inner = {name: 1 for name in extractor.get_params()
+                 if name == "n_jobs" or name.endswith("__n_jobs")}
+        extractor = copy.deepcopy(extractor).set_params(**inner)
+    return extract(extractor, X, out=path, n_jobs=n_jobs, progress=bar.update)
+
+
+def warm_path(classifier):
+    """Whether ``classifier`` reaches the same optimum from any start (so a path can
+    warm-start each alpha from the previous one): the exact SVM and L-BFGS to a
+    tolerance, not the stochastic optimizers, whose result depends on the start."""
+    optimizer = check_solver(classifier.optimizer, loss=classifier.loss,
+                             penalty=classifier.penalty, alpha=1.0,
+                             early_stopping=classifier.early_stopping)
+    return optimizer.full_batch and classifier.tol is not None
+
+
+def _fold_scores(head, tail, X, y, train, test, alphas):
+    """Validation accuracy of ``tail`` at each alpha on one split, in the order of ``alphas``.
+
+    ``head`` (None when ``X`` holds features already) computes the features
+    of this split's images.  The scaler is fitted once for all alphas; with
+    a full-batch solver the alphas go from the strongest to the weakest,
+    each fit warm-started from the last (the optimum is the same, the fits
+    shorter, as for scikit-learn's regularization paths).
+    """
+    F_train, F_test = X[train], X[test]      # copies: the scaler may scale them in place
+    if head is not None:
+        head = clone(head)
+        F_train, F_test = head.fit_transform(F_train), head.transform(F_test)
+    scaler = clone(tail.named_steps["scale"]).set_params(copy=False)
+    F_train = scaler.fit_transform(F_train)
+    F_test = scaler.transform(F_test)
+    classifier = clone(tail.named_steps["classifier"])
+    warm = warm_path(classifier)
+    order = sorted(range(len(alphas)), key=lambda i: -alphas[i]) if warm else range(len(alphas))
+    scores = [None] * len(alphas)
+    for i in order:
+        model = classifier if warm else clone(classifier)
+        model.set_params(alpha=alphas[i], warm_start=warm).fit(F_train, y[train])
+        scores[i] = float(model.score(F_test, y[test]))
+    return scores
+
+
+def search(head, tail, X, y, alphas, splits, n_jobs=None, bar=None):
+    """Cross-validated accuracy of ``tail`` at every alpha: (mean per alpha, best index).
+
+    One task per split (:func:`_fold_scores`), through joblib, so the active
+    backend runs them (processes, or a Dask cluster).  The best alpha is the
+    first of the highest mean score, as ``GridSearchCV`` picks it.
+
+    Returns
+    -------
+    means : list of float
+        Mean validation accuracy of each alpha over the splits.
+    best : int
+        Index of the best alpha.
+    """
+    tasks = joblib.Parallel(n_jobs=n_jobs, return_as="generator")(
+        joblib.delayed(_fold_scores)(head, tail, X, y, train, test, alphas)
+        for train, test in splits)
+    per_split = []
+    for scores in tasks:
+        per_split.append(scores)
+        if bar is not None:
+            bar.update(len(alphas))
+    means = np.mean(per_split, axis=0)
+    return [float(m) for m in means], int(np.argmax(means))
+
+
+def run(plan, cache, verbose=False):
     """The comparison of a checked :class:`~._pipeline.checks.Plan`.
 
-    For every feature set, each cross-validation split's features are
-    computed once (:class:`~._pipeline.caching.CachedFeatures`) and shared by
-    all the alphas and losses; the best alpha of each pair is refit on all
-    the training data (:func:`~._pipeline.presets.scaled_classifier` on the
-    features of every training image) and scored on the test data.
+    For every feature set: the extractor is fitted once on the training
+    images (the bag of words learns its dictionary there: no labels, as
+    Coates et al. do), every training and test image is transformed once
+    (:func:`features.extract`, into the cache folder), and every loss's
+    alphas are searched on those features, sliced per split.  Nothing leaks:
+    raw pixels, HOG and colour histograms learn nothing in ``fit``, and the
+    dictionary is unsupervised; with ``dictionary='per_split'`` the bag of
+    words learns one per split instead.  The best alpha of each loss is then
+    refit on all the training features and scored on the test features.
+
+    Parameters
+    ----------
+    plan : Plan
+    cache : joblib.Memory
+        Where the fitted extractors and the features go (a temporary folder
+        of the caller's, or the user's ``memory``).
+    verbose : bool, default=False
+        A progress bar per stage.
 
     Returns
     -------
     rows : list of dict
         Keys :data:`~._pipeline.tables.COLUMNS`.
     estimators : dict of (features, loss) -> fitted Pipeline
+    features : dict of features -> (F_train, F_test)
+        Every image's features (memory-mapped when cached on disk), for the
+        report to reuse.
     """
     settings = plan.settings
     losses, alphas = settings.losses, settings.alphas
-    rows, estimators = [], {}
-    with tempfile.TemporaryDirectory(prefix="pipeline-cache-") as scratch:
-        cache = memory_of(scratch if settings.memory is None else settings.memory)
-        bar = tqdm(total=len(settings.features) * (2 * len(losses) + 1),
-                   disable=not verbose, desc="compare", leave=False, file=sys.stderr)
-        for feature in settings.features:
-            params = settings.params[feature]
-            for loss in losses:
-                bar.set_description(f"{feature} / {loss}: grid search")
-                pipe = make_pipeline(feature, loss, memory=cache, feature_params=params,
-                                     **settings.classifier_params)
-                search = GridSearchCV(pipe, {"classifier__alpha": alphas}, cv=plan.cv,
-                                      n_jobs=settings.n_jobs, refit=False,
-                                      error_score="raise")
-                tic = time.perf_counter()
-                search.fit(plan.X_train, plan.y_train)
-                rows.append({
-                    "features": feature, "loss": loss,
-                    "best_alpha": float(search.best_params_["classifier__alpha"]),
-                    "cv_score": float(search.best_score_),
-                    "search_seconds": time.perf_counter() - tic,
-                    "alphas": list(alphas),
-                    "cv_scores": [float(s) for s in search.cv_results_["mean_test_score"]],
-                })
-                bar.update()
-            bar.set_description(f"{feature}: features of all training and test images")
-            extractor = feature_step(feature, params)
+    splits = list(plan.cv.split(plan.X_train, plan.y_train))
+    rows, estimators, computed = [], {}, {}
+    for feature in settings.features:
+        params = settings.params[feature]
+        tic = time.perf_counter()
+        stage = tqdm(total=len(plan.y_train) + len(plan.y_test), disable=not verbose,
+                     desc=f"{feature}: features", unit="image", leave=False,
+                     file=sys.stderr)
+        extractor = cache.cache(_fit)(feature_step(feature, params), plan.X_train)
+        F_train = _features_of(extractor, plan.X_train, cache, stage, settings.n_jobs)
+        F_test = _features_of(extractor, plan.X_test, cache, stage, settings.n_jobs)
+        stage.close()
+        computed[feature] = (F_train, F_test)
+        feature_seconds = time.perf_counter() - tic
+        per_split = (settings.dictionary == "per_split" and learns_from_data(extractor))
+        for loss in losses:
+            tail = scaled_classifier(loss, **settings.classifier_params)
+            head = CachedFeatures(feature_step(feature, params), memory=cache) \
+                if per_split else None
+            stage = tqdm(total=len(alphas) * len(splits), disable=not verbose,
+                         desc=f"{feature} / {loss}: grid search", unit="fit", leave=False,
+                         file=sys.stderr)
             tic = time.perf_counter()
-            F_train = extractor.fit_transform(plan.X_train, plan.y_train)
-            F_test = extractor.transform(plan.X_test)
-            feature_seconds = time.perf_counter() - tic
-            bar.update()
-            for row in rows[-len(losses):]:
-                bar.set_description(f"{feature} / {row['loss']}: refit")
-                tail = scaled_classifier(row["loss"], alpha=row["best_alpha"],
-                                         **settings.classifier_params)
-                tic = time.perf_counter()
-                tail.fit(F_train, plan.y_train)
-                fit_seconds = time.perf_counter() - tic
-                row.update(test_accuracy=float(tail.score(F_test, plan.y_test)),
-                           feature_seconds=feature_seconds, fit_seconds=fit_seconds,
-                           n_features=int(F_train.shape[1]))
-                estimators[feature, row["loss"]] = Pipeline([("features", extractor)]
-                                                            + tail.steps)
-                bar.update()
-        bar.close()
-    return [{key: row[key] for key in COLUMNS} for row in rows], estimators
+            means, best = search(head, tail, plan.X_train if per_split else F_train,
+                                 plan.y_train, alphas, splits, settings.n_jobs, stage)
+            search_seconds = time.perf_counter() - tic
+            stage.close()
+            tail.set_params(classifier__alpha=alphas[best])
+            tic = time.perf_counter()
+            tail.fit(F_train, plan.y_train)
+            fit_seconds = time.perf_counter() - tic
+            rows.append({
+                "features": feature, "loss": loss, "best_alpha": float(alphas[best]),
+                "cv_score": means[best],
+                "test_accuracy": float(tail.score(F_test, plan.y_test)),
+                "feature_seconds": feature_seconds, "fit_seconds": fit_seconds,
+                "search_seconds": search_seconds, "n_features": int(F_train.shape[1]),
+                "alphas": list(alphas), "cv_scores": means})
+            estimators[feature, loss] = Pipeline([("features", extractor)] + tail.steps)
+    return [{key: row[key] for key in COLUMNS} for row in rows], estimators, computed

@@ -46,6 +46,14 @@ def subsample(X, y, n, seed, what="n"):
     """
     if n is None or n >= len(y):
         return X, y
+    keep = subsample_indices(y, n, seed, what)
+    return X[keep], y[keep]
+
+
+def subsample_indices(y, n, seed, what="n"):
+    """The sorted indices of :func:`subsample`: at most ``n``, stratified by class."""
+    if n is None or n >= len(y):
+        return np.arange(len(y))
     labels, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
     if n < len(labels):
         raise ValueError(f"{what}={n} is fewer than the {len(labels)} classes; a subset "
@@ -70,8 +78,7 @@ def subsample(X, y, n, seed, what="n"):
         rng = np.random.default_rng(seed)
         keep = np.concatenate([rng.choice(np.flatnonzero(codes == k), take[k], replace=False)
                                for k in range(len(labels))])
-    keep = np.sort(keep)
-    return X[keep], y[keep]
+    return np.sort(keep)
 
 
 @validate({"dataset": [str], "test_size": [Real(0, 1, closed="neither")],

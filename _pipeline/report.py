@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import confusion_matrix
-from sklearn.pipeline import FeatureUnion
+from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
@@ -22,7 +22,7 @@ from classifiers import DivergenceError
 from classifiers.optimizers import OPTIMIZERS
 from features import BagOfVisualWords
 
-from .data import subsample
+from .data import subsample, subsample_indices
 from .presets import build_classifier, hog_preset, make_pipeline
 from .tables import render
 
@@ -232,7 +232,10 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
     rows, estimators
         What :func:`compare` returned (``return_estimators=True``).
     data : dict
-        ``X_train, y_train, X_test, y_test, class_names``.
+        ``X_train, y_train, X_test, y_test, class_names``, and optionally
+        ``features``: the third result of :func:`._pipeline.compare.run`
+        (every image's features per feature set), so that no image is
+        transformed again.
     settings : dict
         The run's settings, written into both files.
     verbose : bool, default=False
@@ -253,7 +256,12 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
 
     best = max(rows, key=lambda r: (r["test_accuracy"], r["cv_score"]))
     model = estimators[best["features"], best["loss"]]
-    predicted = model.predict(X_test)
+    # Every image's features as the comparison computed them, when given:
+    # the report transforms no image again.
+    computed = data.get("features", {}).get(best["features"])
+    tail = Pipeline(model.steps[1:])
+    predicted = (tail.predict(computed[1]) if computed is not None
+                 else model.predict(X_test))
     matrix = confusion_matrix(y_test, predicted, labels=np.arange(len(names)))
     plot_confusion(matrix, names, f"{best['features']} / {best['loss']}: test accuracy "
                    f"{best['test_accuracy']:.3f}", folder / "confusion.png")
@@ -262,8 +270,11 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
     bar.update()
 
     bar.set_description("report: optimizer study")
-    X_study, y_study = subsample(X_train, y_train, 5000, seed)
-    F = StandardScaler().fit_transform(model.named_steps["features"].transform(X_study))
+    study = subsample_indices(y_train, 5000, seed)
+    y_study = y_train[study]
+    F = (computed[0][study] if computed is not None
+         else model.named_steps["features"].transform(X_train[study]))
+    F = StandardScaler().fit_transform(F)
     curves = optimizer_study(F, y_study, loss=best["loss"], alpha=best["best_alpha"],
                              random_state=seed)
     trained = [name for name, curve in curves.items() if curve is not None]

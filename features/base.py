@@ -36,6 +36,9 @@ class ImageTransformer(TransformerMixin, BaseEstimator):
 
     _channels = (1, 3)
     _parameter_constraints: dict = {}
+    #: Whether ``fit`` learns from the pixels (not only their shape); read by
+    #: :func:`features.learns_from_data`.
+    _learns_from_data = False
 
     def _validated(self, X):
         return check_images(X, self.image_shape, channels=self._channels,

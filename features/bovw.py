@@ -362,6 +362,7 @@ class BagOfVisualWords(ImageTransformer):
     """
 
     _parameter_constraints = BOVW_CONSTRAINTS
+    _learns_from_data = True
 
     def __init__(self, n_words=1600, patch_size=6, stride=1, n_patches=400_000,
                  normalize_patches=True, normalize_eps=10.0, whiten=True, whiten_eps=1.0,

@@ -1,0 +1,316 @@
+"""Features of many images, chunk by chunk: in memory, into a file, or on a cluster.
+
+The transformers of this package compute a whole batch at once, and hold it:
+fine for CIFAR-10 (50,000 images of HOG and colour are 0.2 GB), not for raw
+pixels of 500,000 images (6.1 GB of float32) or ImageNet at 32x32.
+:func:`extract` cuts the images into chunks, transforms each through joblib,
+and writes the rows where they belong, in memory or in a ``.npy`` file that
+is returned memory-mapped: only one chunk's features per worker are ever
+held.  Because the chunks go through :class:`joblib.Parallel`, the backend
+the caller picks decides where they run: threads or processes here, or the
+workers of a Dask cluster under ``joblib.parallel_backend('dask')``, the
+same switch that distributes a grid search.
+
+:func:`learns_from_data` says whether a transformer's ``fit`` learns
+anything from the images: when it does not (HOG, colour histograms, raw
+pixels), every image's features are the same whichever images it was fitted
+on, so they can be computed once per image and sliced for any split without
+leaking anything.
+"""
+
+import os
+import tempfile
+import weakref
+from pathlib import Path
+
+import joblib
+import numpy as np
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
+
+from _constraints import N_JOBS, Flag, HasMethods, Integer, validate
+
+from .base import ImageTransformer
+
+__all__ = ["extract", "learns_from_data", "ChunkedScaler", "DEFAULT_CHUNK_ROWS"]
+
+#: Images per chunk: 2,048 CIFAR images are 6 MB of pixels and 25 MB of raw
+#: features in float32; a chunk is large enough to keep BLAS and the batched
+#: kernels busy and small enough for one worker's memory.
+DEFAULT_CHUNK_ROWS = 2048
+
+
+def learns_from_data(transformer):
+    """Whether ``transformer.fit`` learns anything from the values of the images.
+
+    False for :class:`~features.RawPixels`, :class:`~features.HOG` and
+    :class:`~features.ColorHistogram` (their ``fit`` records the image shape
+    only), for a ``FeatureUnion`` or ``Pipeline`` of such steps, and for an
+    estimator tagged ``requires_fit=False`` by scikit-learn (e.g.
+    ``FunctionTransformer``); True for :class:`~features.BagOfVisualWords`
+    (k-means learns its dictionary) and for anything unknown, to be safe.
+
+    Parameters
+    ----------
+    transformer : estimator
+
+    Returns
+    -------
+    bool
+    """
+    if isinstance(transformer, FeatureUnion):
+        return any(learns_from_data(step) for _, step in transformer.transformer_list
+                   if step not in ("drop", None))
+    if isinstance(transformer, Pipeline):
+        return any(learns_from_data(step) for _, step in transformer.steps
+                   if step not in ("passthrough", None))
+    if isinstance(transformer, ImageTransformer):
+        return type(transformer)._learns_from_data
+    try:
+        return bool(transformer.__sklearn_tags__().requires_fit)
+    except AttributeError:
+        return True
+
+
+def _transform(transformer, images):
+    return transformer.transform(images)
+
+
+def _write_atomically(path, shape, dtype, fill):
+    """Create the ``.npy`` file ``path`` through ``fill(array)``; renamed into place when full.
+
+    Written to a hidden temporary file beside ``path`` first, so that an
+    interrupted extraction never leaves a partial file under the final name.
+    """
+    path = Path(path)
+    handle, partial = tempfile.mkstemp(prefix=f".{path.name[:64]}-", suffix=".partial",
+                                       dir=path.parent)
+    os.close(handle)
+    try:
+        array = np.lib.format.open_memmap(partial, mode="w+", dtype=dtype, shape=shape)
+        fill(array)
+        array.flush()
+        del array
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+    return np.load(path, mmap_mode="r")
+
+
+@validate({"transformer": [HasMethods(["transform"])],
+           "chunk_rows": [Integer(1)],
+           "out": [None, str, os.PathLike],
+           "n_jobs": N_JOBS,
+           "progress": [Flag(), callable]})
+def extract(transformer, X, *, chunk_rows=DEFAULT_CHUNK_ROWS, out=None, n_jobs=None,
+            progress=False):
+    """The features of every image of ``X``, computed chunk by chunk through joblib.
+
+    Parameters
+    ----------
+    transformer : fitted transformer
+        Anything with ``transform`` (a feature transformer of this package,
+        a ``FeatureUnion`` of them, ...), fitted.  It is sent to the workers
+        as it is: set its own ``n_jobs`` to 1 when ``n_jobs`` here runs
+        several chunks at once, or the two multiply.
+    X : array-like of shape (n_images, ...)
+        Images as ``transformer.transform`` takes them; a memory-mapped array
+        (``np.load(path, mmap_mode='r')``) is read one chunk at a time, and
+        joblib's process workers map the same file instead of receiving
+        copies.
+    chunk_rows : int >= 1, default=DEFAULT_CHUNK_ROWS
+        Images per chunk.
+    out : str, path or None, default=None
+        A ``.npy`` file to write the features into; it is created (or
+        replaced) atomically and returned memory-mapped read-only, so the
+        features never need to fit in memory.  None returns an in-memory
+        array.
+    n_jobs : int or None, default=None
+        Chunks run at once, as joblib reads it: None is one, unless a
+        ``joblib.parallel_config`` / ``parallel_backend`` context says
+        otherwise (under the Dask backend: every worker of the cluster).
+    progress : bool or callable, default=False
+        True shows a progress bar over the images (tqdm, on stderr); a
+        callable is called with the number of images of each chunk done
+        (e.g. the ``update`` of the caller's own bar).
+
+    Returns
+    -------
+    features : ndarray or numpy.memmap of shape (n_images, n_features_out)
+        Row ``i`` is ``transformer.transform(X[i:i+1])``; the dtype is the
+        transformer's.
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        ``transformer`` is an unfitted estimator.
+    InvalidParameterError
+        A bad ``chunk_rows``, ``out``, ``n_jobs`` or ``progress``.
+    FileNotFoundError
+        The folder of ``out`` does not exist.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from features import RawPixels, extract
+    >>> images = np.zeros((5, 4, 4), np.uint8)
+    >>> extract(RawPixels().fit(images), images, chunk_rows=2).shape
+    (5, 16)
+    """
+    from tqdm.auto import tqdm
+
+    if hasattr(transformer, "get_params"):
+        check_is_fitted(transformer)
+    n = len(X)
+    if out is not None and not Path(out).parent.is_dir():
+        raise FileNotFoundError(f"out={os.fspath(out)!r}: the folder "
+                                f"{os.fspath(Path(out).parent)!r} does not exist.")
+    parts = [slice(start, min(start + chunk_rows, n)) for start in range(0, n, chunk_rows)]
+    if not parts:                      # no image: the width is what one image would give
+        return transformer.transform(X)
+    # A generator: each chunk's features are written as soon as they come,
+    # in order, so that no more than a few chunks are ever held.
+    results = joblib.Parallel(n_jobs=n_jobs, return_as="generator")(
+        joblib.delayed(_transform)(transformer, X[part]) for part in parts)
+    bar = tqdm(total=n, disable=progress is not True, desc="features", unit="image",
+               leave=False)
+    done = progress if callable(progress) else bar.update
+    first = next(results)
+    shape, dtype = (n,) + first.shape[1:], first.dtype
+
+    def fill(array):
+        array[parts[0]] = first
+        done(parts[0].stop)
+        for part, block in zip(parts[1:], results):
+            array[part] = block
+            done(part.stop - part.start)
+
+    try:
+        if out is None:
+            features = np.empty(shape, dtype)
+            fill(features)
+            return features
+        return _write_atomically(out, shape, dtype, fill)
+    finally:
+        bar.close()
+
+
+
+class ChunkedScaler(StandardScaler):
+    """scikit-learn's ``StandardScaler`` for features larger than memory.
+
+    The same statistics and the same output, computed ``block_rows`` rows at
+    a time: ``fit`` accumulates the mean and variance block by block
+    (``partial_fit``, in float64); ``transform`` of a memory-mapped array
+    (such as :func:`extract` returns) writes the scaled features block by
+    block into a new memory-mapped file in ``temp_folder``, deleted when the
+    returned array is garbage-collected, so neither the input nor the output
+    is ever held whole in memory.  Any other input is scaled in memory, as
+    ``StandardScaler`` does.
+
+    Parameters
+    ----------
+    copy, with_mean, with_std : bool, default=True
+        As ``StandardScaler``'s (an in-memory ``transform`` with
+        ``copy=False`` scales in place; a memory-mapped input is never
+        modified).
+    block_rows : int >= 1, default=8192
+        Rows read at once.
+    temp_folder : str, path or None, default=None
+        Where the scaled copy of a memory-mapped input goes; None is the
+        system's temporary folder (``TMPDIR``).  Give a folder on a disk
+        with room for it: as many bytes as the input.
+
+    Attributes
+    ----------
+    mean_, var_, scale_, n_samples_seen_, n_features_in_
+        As ``StandardScaler``'s.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.arange(12, dtype=np.float32).reshape(6, 2)
+    >>> ChunkedScaler(block_rows=4).fit(X).mean_
+    array([5., 6.])
+    """
+
+    _parameter_constraints: dict = {
+        **StandardScaler._parameter_constraints,
+        "block_rows": [Integer(1)],
+        "temp_folder": [None, str, os.PathLike],
+    }
+
+    def __init__(self, *, copy=True, with_mean=True, with_std=True, block_rows=8192,
+                 temp_folder=None):
+        super().__init__(copy=copy, with_mean=with_mean, with_std=with_std)
+        self.block_rows = block_rows
+        self.temp_folder = temp_folder
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Mean and variance of every feature, ``block_rows`` rows at a time.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            In memory or memory-mapped.
+        y : ignored
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        n = X.shape[0] if hasattr(X, "shape") else len(X)
+        if n <= self.block_rows or not hasattr(X, "shape"):
+            return super().fit(X, y, sample_weight=sample_weight)
+        self._reset()
+        for start in range(0, n, self.block_rows):
+            rows = slice(start, start + self.block_rows)
+            self.partial_fit(X[rows], None,
+                             None if sample_weight is None else np.asarray(sample_weight)[rows])
+        return self
+
+    def transform(self, X, copy=None):
+        """Standardize ``X``; a memory-mapped ``X`` into a new memory-mapped file.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        copy : bool, optional
+            As ``StandardScaler.transform``'s (an in-memory ``X`` only).
+
+        Returns
+        -------
+        X_scaled : ndarray or numpy.memmap of shape (n_samples, n_features)
+        """
+        if not isinstance(X, np.memmap) or X.ndim != 2:
+            return super().transform(X, copy=copy)
+        check_is_fitted(self)
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        folder = tempfile.gettempdir() if self.temp_folder is None else self.temp_folder
+        handle, path = tempfile.mkstemp(prefix="scaled-", suffix=".npy", dir=folder)
+        os.close(handle)
+        try:
+            out = np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=X.shape)
+            for start in range(0, X.shape[0], self.block_rows):
+                rows = slice(start, start + self.block_rows)
+                # a copy of the block (np.asarray would view the input's file, and
+                # copy=False would then scale the input in place)
+                out[rows] = super().transform(np.array(X[rows], dtype=dtype), copy=False)
+            out.flush()
+        except BaseException:
+            os.unlink(path)
+            raise
+        # the file lives as long as the array (and every view of it) does
+        weakref.finalize(out, _remove, path)
+        return out
+
+
+def _remove(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,225 @@
+"""Features once per image, chunk by chunk, on disk and on a cluster (issue 18)."""
+
+import gc
+import os
+import tracemalloc
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.pipeline import make_union
+from sklearn.preprocessing import StandardScaler
+
+import pipeline
+from classifiers import LinearSVM, SoftmaxClassifier
+from features import (
+    HOG,
+    BagOfVisualWords,
+    ChunkedScaler,
+    ColorHistogram,
+    RawPixels,
+    extract,
+    learns_from_data,
+)
+from tests.test_pipeline import shapes_and_colours
+
+
+def _images(n=60, size=16, seed=0):
+    return (np.random.default_rng(seed).random((n, size, size, 3)) * 255).astype(np.uint8)
+
+
+# ------------------------------------------------------------------- learns_from_data
+
+def test_learns_from_data_knows_our_extractors_and_their_unions():
+    from sklearn.preprocessing import FunctionTransformer
+
+    assert not learns_from_data(RawPixels())
+    assert not learns_from_data(HOG())
+    assert not learns_from_data(make_union(HOG(), ColorHistogram()))
+    assert learns_from_data(BagOfVisualWords())
+    assert learns_from_data(make_union(HOG(), BagOfVisualWords()))
+    assert not learns_from_data(FunctionTransformer())     # requires_fit=False
+    assert learns_from_data(StandardScaler())
+    assert learns_from_data(object())                      # unknown: assume it learns
+
+
+# ------------------------------------------------------------------------- extract
+
+@pytest.mark.parametrize("chunk_rows", [1, 7, 60, 1000])
+def test_extract_equals_one_transform_whatever_the_chunks(chunk_rows):
+    X = _images()
+    union = make_union(HOG(pixels_per_cell=(4, 4)), ColorHistogram(bins=4)).fit(X)
+    np.testing.assert_array_equal(extract(union, X, chunk_rows=chunk_rows), union.transform(X))
+
+
+def test_extract_into_a_file_reads_a_memory_map_and_leaves_no_partial_file(tmp_path):
+    X = _images()
+    np.save(tmp_path / "images.npy", X)
+    images = np.load(tmp_path / "images.npy", mmap_mode="r")
+    hog = HOG(pixels_per_cell=(4, 4)).fit(images[:2])
+    F = extract(hog, images, chunk_rows=16, out=tmp_path / "features.npy", n_jobs=2)
+    assert isinstance(F, np.memmap) and not F.flags.writeable
+    np.testing.assert_array_equal(F, hog.transform(X))
+    np.testing.assert_array_equal(np.load(tmp_path / "features.npy"), F)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["features.npy", "images.npy"]
+
+
+def test_extract_interrupted_leaves_the_old_file_and_no_partial_one(tmp_path):
+    X = _images(20)
+    hog = HOG(pixels_per_cell=(4, 4)).fit(X)
+    out = tmp_path / "features.npy"
+    np.save(out, np.zeros(3))
+
+    class Failing(HOG):
+        def transform(self, X):
+            if X.shape[0] < 8:                         # the last chunk fails
+                raise RuntimeError("worker lost")
+            return super().transform(X)
+
+    failing = Failing(pixels_per_cell=(4, 4)).fit(X)
+    with pytest.raises(RuntimeError, match="worker lost"):
+        extract(failing, X, chunk_rows=8, out=out)
+    np.testing.assert_array_equal(np.load(out), np.zeros(3))   # as it was
+    assert [p.name for p in tmp_path.iterdir()] == ["features.npy"]
+    assert extract(hog, X, out=out).shape == (20, hog.transform(X[:1]).shape[1])
+
+
+def test_extract_refuses_bad_arguments_clearly(tmp_path):
+    X = _images(4)
+    with pytest.raises(ValueError, match="'chunk_rows' parameter of extract must be an int "
+                                         r"in the range \[1, inf\)"):
+        extract(RawPixels().fit(X), X, chunk_rows=0)
+    with pytest.raises(ValueError, match="'chunk_rows' parameter of extract must be a number, "
+                                         "not a bool"):
+        extract(RawPixels().fit(X), X, chunk_rows=True)
+    with pytest.raises(ValueError, match="'transformer' parameter of extract must be an "
+                                         "object implementing 'transform'"):
+        extract("hog", X)
+    with pytest.raises(FileNotFoundError, match="the folder .* does not exist"):
+        extract(RawPixels().fit(X), X, out=tmp_path / "missing" / "f.npy")
+    from sklearn.exceptions import NotFittedError
+    with pytest.raises(NotFittedError):
+        extract(HOG(), X)
+
+
+def test_extract_reports_progress_per_chunk():
+    X = _images(10)
+    done = []
+    extract(RawPixels().fit(X), X, chunk_rows=4, progress=done.append)
+    assert done == [4, 4, 2]
+
+
+# ------------------------------------------------------------------------ the scaler
+
+def test_chunked_scaler_equals_standard_scaler_in_memory_and_on_disk(tmp_path):
+    rng = np.random.default_rng(0)
+    F = (rng.standard_normal((1000, 7)) * [1, 10, 100, 1e3, 0.1, 5, 2] + 3).astype(np.float32)
+    np.save(tmp_path / "F.npy", F)
+    mapped = np.load(tmp_path / "F.npy", mmap_mode="r")
+    reference = StandardScaler().fit(F)
+    scaler = ChunkedScaler(block_rows=64, temp_folder=tmp_path).fit(mapped)
+    np.testing.assert_allclose(scaler.mean_, reference.mean_, rtol=1e-12)
+    np.testing.assert_allclose(scaler.var_, reference.var_, rtol=1e-10)
+    assert scaler.n_samples_seen_ == 1000
+    Z = scaler.transform(mapped)
+    assert isinstance(Z, np.memmap) and Z.dtype == np.float32
+    np.testing.assert_allclose(Z, reference.transform(F), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(np.load(tmp_path / "F.npy"), F)      # input untouched
+    scaled_files = [p for p in tmp_path.iterdir() if p.name.startswith("scaled-")]
+    assert len(scaled_files) == 1
+    del Z
+    gc.collect()
+    assert not any(p.name.startswith("scaled-") for p in tmp_path.iterdir())
+    # in memory: StandardScaler exactly
+    np.testing.assert_array_equal(ChunkedScaler().fit_transform(F), reference.transform(F))
+
+
+def test_chunked_scaler_refuses_bad_settings():
+    with pytest.raises(ValueError, match="'block_rows' parameter of ChunkedScaler"):
+        ChunkedScaler(block_rows=0).fit(np.ones((3, 2)))
+    with pytest.raises(ValueError, match="'temp_folder' parameter of ChunkedScaler"):
+        ChunkedScaler(temp_folder=3).fit(np.ones((3, 2)))
+
+
+# ------------------------------------------------- classifiers on memory-mapped X
+
+@pytest.mark.parametrize("make", [
+    lambda: SoftmaxClassifier(optimizer="lbfgs", alpha=1e-2, tol=1e-5, max_iter=200,
+                              random_state=0),
+    lambda: LinearSVM(alpha=1e-1, tol=1e-3, random_state=0),
+], ids=["softmax-lbfgs", "svm-exact"])
+def test_full_batch_solvers_train_on_a_memory_map_without_loading_it(tmp_path, make):
+    rng = np.random.default_rng(0)
+    n, d = 20000, 100
+    X = rng.standard_normal((n, d), dtype=np.float32)
+    y = (X[:, :3] @ [1.0, -1.0, 0.5] + 0.3 * rng.standard_normal(n) > 0).astype(int) \
+        + (X[:, 3] > 1)
+    np.save(tmp_path / "X.npy", X)
+    mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
+    in_memory = make().fit(X, y)
+    tracemalloc.start()
+    on_disk = make().fit(mapped, y)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # the same fit, and never a copy of X (8 MB) in memory
+    np.testing.assert_array_equal(on_disk.coef_, in_memory.coef_)
+    assert peak < X.nbytes / 2, f"peak {peak / 2**20:.1f} MiB for X of {X.nbytes / 2**20} MiB"
+
+
+# ---------------------------------------------------------------- compare, caching
+
+def test_compare_with_memory_reuses_every_feature_file(tmp_path):
+    X, y = shapes_and_colours()
+    kwargs = dict(features=["hog+color"], losses=["softmax"], alphas=[1e-2, 1.0], cv=2,
+                  memory=tmp_path)
+    first = pipeline.compare(X, y, **kwargs)
+    files = sorted((tmp_path / "features").iterdir())
+    assert len(files) == 2                           # the training and the test images
+    stamps = [f.stat().st_mtime_ns for f in files]
+    second = pipeline.compare(X, y, **kwargs)
+    assert [f.stat().st_mtime_ns for f in sorted((tmp_path / "features").iterdir())] == stamps
+    timings = ("feature_seconds", "fit_seconds", "search_seconds")
+    assert [{k: v for k, v in r.items() if k not in timings} for r in second] == \
+        [{k: v for k, v in r.items() if k not in timings} for r in first]
+
+
+def test_compare_warm_path_finds_the_cold_optimum():
+    # LinearSVM's exact solver along a warm-started path reaches what cold fits reach
+    X, y = shapes_and_colours()
+    kwargs = dict(features=["hog"], losses=["hinge"], alphas=[1e-2, 1e-1, 1.0], cv=2)
+    warm = pipeline.compare(X, y, classifier_params={"tol": 1e-6}, **kwargs)
+    cold = pipeline.compare(X, y, classifier_params={"tol": 1e-6, "optimizer": "exact"},
+                            **kwargs)
+    assert warm[0]["cv_scores"] == cold[0]["cv_scores"]
+
+
+# --------------------------------------------------------------------------- Dask
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  protocol="tcp", host="127.0.0.1", dashboard_address=None,
+                                  silence_logs=40) as cluster, distributed.Client(cluster):
+        yield cluster
+
+
+def test_extract_on_a_local_cluster_of_processes_equals_the_local_run(cluster):
+    X = _images(50)
+    union = make_union(HOG(pixels_per_cell=(4, 4)), ColorHistogram(bins=4)).fit(X)
+    with joblib.parallel_backend("dask"):
+        remote = extract(union, X, chunk_rows=8)
+    np.testing.assert_array_equal(remote, union.transform(X))
+
+
+def test_compare_on_a_local_cluster_of_processes_gives_the_same_table(cluster, tmp_path):
+    X, y = shapes_and_colours()
+    # trained tightly: the workers' BLAS runs on one thread, this process's on more
+    kwargs = dict(features=["raw", "hog+color"], losses=["hinge", "softmax"],
+                  alphas=[1e-2, 1.0], cv=2, classifier_params={"tol": 1e-6})
+    local = pipeline.compare(X, y, **kwargs)
+    with joblib.parallel_backend("dask"):
+        remote = pipeline.compare(X, y, memory=tmp_path, **kwargs)
+    keys = ("features", "loss", "best_alpha", "cv_scores", "test_accuracy")
+    assert [{k: r[k] for k in keys} for r in remote] == [{k: r[k] for k in keys} for r in local]
+    assert os.listdir(tmp_path / "features")        # the features went through the cache
