@@ -191,6 +191,12 @@ def _check_args(parser, args):
         if not path.is_dir():
             parser.error(f"--dataset {args.dataset}: no such folder; give 'cifar10' or a "
                          "folder of images (<class>/<image>).")
+        if args.cache is not None and str(args.cache).strip():
+            data, cache = Path(os.path.realpath(path)), Path(os.path.realpath(args.cache))
+            if cache == data or data in cache.parents:
+                parser.error(f"--cache {args.cache} is inside --dataset {args.dataset}, so "
+                             "its files would be read as images (or classes) by later "
+                             "runs; give a folder outside it.")
 
 
 def _settings(parser, args):
@@ -207,8 +213,8 @@ def _settings(parser, args):
                               feature_params=feature_params,
                               classifier_params=classifier_params,
                               dictionary=args.dictionary.replace("-", "_"))
-    except ValueError as error:
-        parser.error(str(error))
+    except ValueError as error:         # memory= is the command line's --cache
+        parser.error(str(error).replace("memory=", "--cache "))
 
 
 def _with_patches(settings, n_images):

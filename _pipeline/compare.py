@@ -8,6 +8,7 @@ import copy
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import joblib
@@ -163,8 +164,10 @@ def _features_of(extractor, X, cache, bar, n_jobs=None):
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{joblib.hash((extractor, X))}.npy"
         if path.is_file():
-            bar.update(len(X))
-            return np.load(path, mmap_mode="r")
+            features = _cached(path, len(X))
+            if features is not None:
+                bar.update(len(X))
+                return features
     if joblib.effective_n_jobs(n_jobs) != 1:
         inner = {name: 1 for name in extractor.get_params()
                  if name == "n_jobs" or name.endswith("__n_jobs")}
@@ -172,14 +175,30 @@ def _features_of(extractor, X, cache, bar, n_jobs=None):
     return extract(extractor, X, out=path, n_jobs=n_jobs, progress=bar.update)
 
 
+def _cached(path, n_images):
+    """The features in ``path``, memory-mapped, or None (with a warning) when the file
+    is damaged: truncated, not a ``.npy`` file, or not one row per image."""
+    try:
+        features = np.load(path, mmap_mode="r")
+        if features.ndim == 2 and features.shape[0] == n_images:
+            return features
+        problem = f"holds an array of shape {features.shape}, not {n_images} rows of features"
+    except (ValueError, OSError, EOFError) as error:
+        problem = f"cannot be read ({error})"
+    warnings.warn(f"The cached features {path} {problem}; computing them again.",
+                  RuntimeWarning, stacklevel=3)
+    return None
+
+
 def warm_path(classifier):
     """Whether ``classifier`` reaches the same optimum from any start (so a path can
-    warm-start each alpha from the previous one): the exact SVM and L-BFGS to a
-    tolerance, not the stochastic optimizers, whose result depends on the start."""
+    warm-start each alpha from the previous one): the exact SVM and L-BFGS, which
+    stop at a tolerance (``tol=None`` is their own default, never "no tolerance"),
+    not the stochastic optimizers, whose result depends on the start."""
     optimizer = check_solver(classifier.optimizer, loss=classifier.loss,
                              penalty=classifier.penalty, alpha=1.0,
                              early_stopping=classifier.early_stopping)
-    return optimizer.full_batch and classifier.tol is not None
+    return bool(optimizer.full_batch)
 
 
 def _fold_scores(head, tail, X, y, train, test, alphas):
@@ -190,6 +209,13 @@ def _fold_scores(head, tail, X, y, train, test, alphas):
     a full-batch solver the alphas go from the strongest to the weakest,
     each fit warm-started from the last (the optimum is the same, the fits
     shorter, as for scikit-learn's regularization paths).
+
+    Returns
+    -------
+    scores : list of float
+    solutions : list of (coef_, intercept_), or None
+        Each alpha's weights, for the refit to start from, when the solver
+        reaches the same optimum from any start (None otherwise).
     """
     F_train, F_test = X[train], X[test]      # copies: the scaler may scale them in place
     if head is not None:
@@ -201,12 +227,13 @@ def _fold_scores(head, tail, X, y, train, test, alphas):
     classifier = clone(tail.named_steps["classifier"])
     warm = warm_path(classifier)
     order = sorted(range(len(alphas)), key=lambda i: -alphas[i]) if warm else range(len(alphas))
-    scores = [None] * len(alphas)
+    scores, solutions = [None] * len(alphas), [None] * len(alphas)
     for i in order:
         model = classifier if warm else clone(classifier)
         model.set_params(alpha=alphas[i], warm_start=warm).fit(F_train, y[train])
         scores[i] = float(model.score(F_test, y[test]))
-    return scores
+        solutions[i] = (model.coef_.copy(), model.intercept_.copy())
+    return scores, (solutions if warm else None)
 
 
 def search(head, tail, X, y, alphas, splits, n_jobs=None, bar=None):
@@ -222,17 +249,33 @@ def search(head, tail, X, y, alphas, splits, n_jobs=None, bar=None):
         Mean validation accuracy of each alpha over the splits.
     best : int
         Index of the best alpha.
+    start : dict or None
+        ``coef_init`` and ``intercept_init`` for the refit at the best
+        alpha: the mean of the splits' solutions there (the refit's
+        training set is their union, so its optimum lies near), when the
+        classifier reaches the same optimum from any start; None otherwise.
     """
     tasks = joblib.Parallel(n_jobs=n_jobs, return_as="generator")(
         joblib.delayed(_fold_scores)(head, tail, X, y, train, test, alphas)
         for train, test in splits)
-    per_split = []
-    for scores in tasks:
+    per_split, solutions = [], []
+    for scores, solved in tasks:
         per_split.append(scores)
+        solutions.append(solved)
         if bar is not None:
             bar.update(len(alphas))
     means = np.mean(per_split, axis=0)
-    return [float(m) for m in means], int(np.argmax(means))
+    best = int(np.argmax(means))
+    start = None
+    # Only solutions over every class can start the refit (a splitter that
+    # leaves a class out of a training part gives weights of other shapes).
+    n_classes = np.unique(y).size
+    rows = 1 if n_classes == 2 else n_classes
+    if all(solved is not None and all(coef.shape[0] == rows for coef, _ in solved)
+           for solved in solutions):
+        start = {"coef_init": np.mean([solved[best][0] for solved in solutions], axis=0),
+                 "intercept_init": np.mean([solved[best][1] for solved in solutions], axis=0)}
+    return [float(m) for m in means], best, start
 
 
 def run(plan, cache, verbose=False):
@@ -291,13 +334,14 @@ def run(plan, cache, verbose=False):
                          desc=f"{feature} / {loss}: grid search", unit="fit", leave=False,
                          file=sys.stderr)
             tic = time.perf_counter()
-            means, best = search(head, tail, plan.X_train if per_split else F_train,
-                                 plan.y_train, alphas, splits, settings.n_jobs, stage)
+            means, best, start = search(head, tail, plan.X_train if per_split else F_train,
+                                        plan.y_train, alphas, splits, settings.n_jobs, stage)
             search_seconds = time.perf_counter() - tic
             stage.close()
             tail.set_params(classifier__alpha=alphas[best])
             tic = time.perf_counter()
-            tail.fit(F_train, plan.y_train)
+            tail.fit(F_train, plan.y_train,
+                     **{f"classifier__{key}": value for key, value in (start or {}).items()})
             fit_seconds = time.perf_counter() - tic
             rows.append({
                 "features": feature, "loss": loss, "best_alpha": float(alphas[best]),

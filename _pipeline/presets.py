@@ -2,7 +2,7 @@
 
 Each feature name builds the best settings of the accuracy studies (README's
 "Measured" tables); each loss name the classifier that trains it to its
-optimum.  :func:`make_pipeline` assembles ``features -> StandardScaler ->
+optimum.  :func:`make_pipeline` assembles ``features -> ChunkedScaler ->
 classifier``; :func:`scaled_classifier` the last two alone, which is what a
 refit on precomputed features needs.
 """
@@ -10,12 +10,11 @@ refit on precomputed features needs.
 from collections.abc import Mapping
 
 from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.preprocessing import StandardScaler
 
 from _constraints import InvalidParameterError
 from classifiers import LinearSVM, SoftmaxClassifier
 from classifiers.solvers import SMOOTH_PENALTIES
-from features import HOG, BagOfVisualWords, ColorHistogram, RawPixels
+from features import HOG, BagOfVisualWords, ChunkedScaler, ColorHistogram, RawPixels
 
 from .caching import CachedFeatures, check_memory_folder
 
@@ -182,7 +181,11 @@ def build_classifier(loss, classifier_params):
 
 def make_pipeline(features="hog+color", loss="hinge", *, memory=None, feature_params=None,
                   **classifier_params):
-    """A ``features -> StandardScaler -> classifier`` pipeline from short names.
+    """A ``features -> ChunkedScaler -> classifier`` pipeline from short names.
+
+    :class:`features.ChunkedScaler` is ``StandardScaler`` computed block by
+    block: the same statistics, faster on wide float32 features, and a
+    memory-mapped input is scaled into a file rather than into memory.
 
     Parameters
     ----------
@@ -231,15 +234,15 @@ def make_pipeline(features="hog+color", loss="hinge", *, memory=None, feature_pa
     if memory is not None:
         check_memory_folder(memory)    # a bad memory fails here, not at the first fit
         step = CachedFeatures(step, memory=memory)
-    return Pipeline([("features", step), ("scale", StandardScaler()),
+    return Pipeline([("features", step), ("scale", ChunkedScaler()),
                      ("classifier", build_classifier(loss, classifier_params))])
 
 
 def scaled_classifier(loss, **classifier_params):
-    """``StandardScaler -> classifier`` of ``loss``: the tail of :func:`make_pipeline`.
+    """``ChunkedScaler -> classifier`` of ``loss``: the tail of :func:`make_pipeline`.
 
     What a refit on precomputed features trains (steps ``'scale'`` and
     ``'classifier'``).
     """
-    return Pipeline([("scale", StandardScaler()),
+    return Pipeline([("scale", ChunkedScaler()),
                      ("classifier", build_classifier(loss, classifier_params))])

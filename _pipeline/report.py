@@ -318,6 +318,16 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
     if bovw is not None:
         plot_dictionary(bovw.dictionary_image(), folder / "dictionary.png")
         plots["dictionary.png"] = "The bag-of-words dictionary (k-means words)."
+        if settings.get("dictionary", "once") == "once":
+            notes.append(
+                "The bag-of-words dictionary was learned once, by k-means on patches of all "
+                "the training images, and shared by the cross-validation splits: k-means "
+                "uses no labels, so no label leaks into a split's validation score (Coates "
+                "et al. do the same). `--dictionary per-split` learns one per split.")
+        else:
+            notes.append("The bag-of-words dictionary was learned anew on each "
+                         "cross-validation split's training images (`--dictionary "
+                         "per-split`), and on all of them for the refit.")
     bar.update()
     bar.close()
 

@@ -58,7 +58,7 @@ from . import lbfgs
 from .duality import DualPoint, class_members, dual_value, duality_gap
 from .losses import smoothed_hinge, squared_hinge
 from .objective import objective, shift_pairs
-from .preconditioning import loss_curvature, second_moment
+from .preconditioning import loss_curvature, reusable_second_moment
 
 #: Each shrink of the smoothing divides it by at least 2 and at most 20.
 SHRINK_RANGE = (0.05, 0.5)
@@ -72,6 +72,8 @@ class SVMMemory(NamedTuple):
     alpha: float
     smoothing: float
     pairs: list
+    #: (key, SecondMoment) of :func:`~.preconditioning.reusable_second_moment`
+    moment: tuple = None
 
 
 class ExactResult(NamedTuple):
@@ -161,8 +163,12 @@ def minimize_svm(P0, X, y, sample_weight, *, squared, margin, alpha, fit_interce
         if mu is not None:
             mu = min(mu, memory.smoothing)
         pairs = shift_pairs(memory.pairs, alpha - memory.alpha, fit_intercept)
-    moment = (second_moment(X, v, fit_intercept, rank=int(settings.rank),
-                            random_state=random_state) if settings.rank else None)
+    keyed_moment = None
+    if settings.rank:
+        keyed_moment = reusable_second_moment(
+            X, v, fit_intercept, rank=int(settings.rank), random_state=random_state,
+            previous=memory.moment if memory is not None else None)
+    moment = keyed_moment[1] if keyed_moment is not None else None
     # id(point) -> (point, _Point) for the points of the current iteration's
     # line search (the point is kept so that its id is not reused)
     evaluated = {}
@@ -234,6 +240,21 @@ def minimize_svm(P0, X, y, sample_weight, *, squared, margin, alpha, fit_interce
         return not squared and _smoothing_part(last.A, v, mu) > (last.primal - best_dual) / 2
 
     P = P0
+    if memory is None and np.any(P0):
+        # A given start (``coef_init``) may be certified as it is, and is the
+        # iterate to beat: the first steps, on a wider smoothing, can leave it.
+        fun(P0)
+        start = evaluated.pop(id(P0))[1]
+        cert, _ = certify(start)
+        best, best_dual = (start.primal, P0), cert.dual
+        if cert.gap <= tol * start.primal:
+            status = "certified"
+        elif mu is not None:
+            # Near the optimum already: the smoothing can start as narrow as
+            # the continuation would take it from here.
+            part = _smoothing_part(start.A, v, mu)
+            if part > 0:
+                mu *= float(np.clip(np.sqrt(tol * start.primal / (4 * part)), *SHRINK_RANGE))
     while status is None:
         result = lbfgs.minimize(
             fun, P, m=int(settings.m), max_iter=max_iter - len(loss_curve), tol=0.0,
@@ -263,7 +284,7 @@ def minimize_svm(P0, X, y, sample_weight, *, squared, margin, alpha, fit_interce
     objective_value, P = best
     return ExactResult(P, objective_value, max(objective_value - best_dual, 0.0),
                        len(loss_curve), loss_curve, status,
-                       SVMMemory(alpha, mu if mu is not None else 0.0, pairs))
+                       SVMMemory(alpha, mu if mu is not None else 0.0, pairs, keyed_moment))
 
 
 def _smoothing_part(A, v, mu):

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .objective import Solution, shift_pairs
-from .preconditioning import loss_curvature, second_moment
+from .preconditioning import loss_curvature, reusable_second_moment
 
 
 class LBFGSMemory(NamedTuple):
@@ -21,6 +21,8 @@ class LBFGSMemory(NamedTuple):
 
     l2: float
     pairs: list
+    #: (key, SecondMoment) of :func:`~.preconditioning.reusable_second_moment`
+    moment: tuple = None
 
 
 def solve(P, X, y, sw, *, problem, optimizer, max_iter, tol, memory=None, random_state=0,
@@ -56,8 +58,12 @@ def solve(P, X, y, sw, *, problem, optimizer, max_iter, tol, memory=None, random
     tic = time.perf_counter()
     l2 = problem.alpha if problem.penalty == "l2" else 0.0
     v = sw.astype(np.float64) / float(sw.sum(dtype=np.float64))
-    moment = (second_moment(X, v, problem.fit_intercept, rank=int(optimizer.rank),
-                            random_state=random_state) if optimizer.rank else None)
+    keyed_moment = None
+    if optimizer.rank:
+        keyed_moment = reusable_second_moment(
+            X, v, problem.fit_intercept, rank=int(optimizer.rank), random_state=random_state,
+            previous=memory.moment if memory is not None else None)
+    moment = keyed_moment[1] if keyed_moment is not None else None
     dS = np.empty((X.shape[0], len(P)), X.dtype) if moment is not None else None
 
     def fun(P):
@@ -83,5 +89,5 @@ def solve(P, X, y, sw, *, problem, optimizer, max_iter, tol, memory=None, random
             fun, P, max_iter=max_iter, tol=tol, callback=record, pairs=pairs,
             precondition=precondition if moment is not None else None)
     best_loss = min(loss_curve) if loss_curve else result.f
-    return (Solution(result.x, LBFGSMemory(l2, result.pairs), result.n_iter, result.n_iter,
-                     loss_curve, None, best_loss), result)
+    return (Solution(result.x, LBFGSMemory(l2, result.pairs, keyed_moment), result.n_iter,
+                     result.n_iter, loss_curve, None, best_loss), result)

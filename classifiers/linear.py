@@ -288,7 +288,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, coef_init=None, intercept_init=None):
         """Fit the weights: ``max_iter`` epochs (or iterations of lbfgs) at most.
 
         Parameters
@@ -298,6 +298,18 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
             Labels of any type.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights.
+        coef_init : array-like of shape (n_classes, n_features), default=None
+            Weights to start from instead of zeros (or of the previous
+            solution with ``warm_start``), as ``SGDClassifier.fit`` takes them:
+            e.g. the ``coef_`` of a fit on a similar problem.  Shape
+            ``(1, n_features)`` for two classes, as ``coef_`` is; its scores
+            are split evenly between the two classes.  The full-batch
+            solvers ('exact', 'lbfgs') reach the same optimum from any start,
+            only sooner; the stochastic optimizers run their budget of epochs
+            from it, so a start far from the optimum gives a poorer model.
+        intercept_init : array-like of shape (n_classes,), default=None
+            Intercepts to start from (``(1,)`` for two classes); only with
+            ``coef_init``.
 
         Returns
         -------
@@ -305,7 +317,10 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         """
         optimizer = self._check_solver()
         X, y_idx, sw, classes = self._validate_training_data(X, y, sample_weight, None, False)
-        P = self._initial_params(X, classes, warm=self.warm_start)
+        if coef_init is None and intercept_init is None:
+            P = self._initial_params(X, classes, warm=self.warm_start)
+        else:
+            P = self._given_params(coef_init, intercept_init, X, classes)
         if isinstance(optimizer, Exact):
             solve = self._fit_exact
         else:
@@ -533,6 +548,39 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         # Zeros are a fine start for a convex objective and make fits independent
         # of the data's size, so a weighted and a repeated sample agree exactly.
         return np.zeros((classes.size, n_cols), dtype=X.dtype)
+
+    def _given_params(self, coef_init, intercept_init, X, classes):
+        """The parameter matrix of ``coef_init`` and ``intercept_init``, checked."""
+        if coef_init is None:
+            raise ValueError("intercept_init needs coef_init as well (the weights to start "
+                             "from); pass both, or neither to start from zeros.")
+        if intercept_init is not None and not self.fit_intercept:
+            raise ValueError("intercept_init was given but fit_intercept=False: there is no "
+                             "intercept to start from.")
+        rows = 1 if classes.size == 2 else classes.size
+        coef = self._init_array("coef_init", coef_init, (rows, X.shape[1]), X.dtype,
+                                classes.size)
+        W = np.zeros((classes.size, X.shape[1] + self.fit_intercept), dtype=X.dtype)
+        W[:, :X.shape[1]] = np.vstack([-coef / 2, coef / 2]) if classes.size == 2 else coef
+        if intercept_init is not None:
+            b = self._init_array("intercept_init", intercept_init, (rows,), X.dtype,
+                                 classes.size)
+            W[:, -1] = np.concatenate([-b / 2, b / 2]) if classes.size == 2 else b
+        return W
+
+    @staticmethod
+    def _init_array(name, value, shape, dtype, n_classes):
+        value = np.asarray(value)
+        if value.dtype.kind not in "iuf":
+            raise ValueError(f"{name} must hold numbers, got an array of dtype {value.dtype}.")
+        if value.shape != shape:
+            which = "coef_" if name == "coef_init" else "intercept_"
+            raise ValueError(
+                f"{name} must have shape {shape} for {n_classes} classes and these features "
+                f"(as {which} has), got {value.shape}.")
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"{name} must be finite, got NaN or infinity.")
+        return value.astype(dtype)
 
     def _objective(self, P, X, y, sw):
         """The objective of these settings (for tests and benchmarks)."""

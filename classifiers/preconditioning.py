@@ -26,6 +26,7 @@ References
 .. [3] J. Nocedal and S. J. Wright, "Numerical Optimization", 2nd ed., 2006.
 """
 
+import hashlib
 from typing import NamedTuple
 
 import numpy as np
@@ -129,6 +130,36 @@ def second_moment(X, sample_weight, fit_intercept, *, rank=RANK, max_rows=MAX_RO
         preconditioning then; the solver meets the overflow itself).
     """
     rng = np.random.default_rng(random_state)
+    return _factor(_weighted_sample(X, sample_weight, fit_intercept, max_rows, rng), rank,
+                   rng)
+
+
+def reusable_second_moment(X, sample_weight, fit_intercept, *, rank=RANK, max_rows=MAX_ROWS,
+                           random_state=0, previous=None):
+    """:func:`second_moment`, reusing ``previous`` when it was computed from the same sample.
+
+    A warm start along an ``alpha`` path fits the same ``X`` again: its
+    second moment does not change, and its factorization is the costly part
+    (a few passes over a 4,096-row sample).  The sample (rows, weights and
+    intercept column) is drawn again, cheaply, and fingerprinted with the
+    settings; a match returns the previous factorization.
+
+    Returns
+    -------
+    (key, SecondMoment or None)
+        The fingerprint, to pass back as ``previous=(key, moment)``.
+    """
+    rng = np.random.default_rng(random_state)
+    Xs = _weighted_sample(X, sample_weight, fit_intercept, max_rows, rng)
+    digest = hashlib.blake2b(np.ascontiguousarray(Xs).view(np.uint8), digest_size=16)
+    key = (digest.hexdigest(), Xs.shape, str(Xs.dtype), rank, random_state)
+    if previous is not None and previous[0] == key:
+        return previous
+    return key, _factor(Xs, rank, rng)
+
+
+def _weighted_sample(X, sample_weight, fit_intercept, max_rows, rng):
+    """At most ``max_rows`` rows of ``[X, 1]``, scaled by the square roots of their weights."""
     weight = np.asarray(sample_weight, dtype=np.float64)
     rows = np.flatnonzero(weight > 0)
     if rows.size > max_rows:
@@ -138,7 +169,12 @@ def second_moment(X, sample_weight, fit_intercept, *, rank=RANK, max_rows=MAX_RO
         Xs = np.hstack([Xs, np.ones((Xs.shape[0], 1), X.dtype)])
     v = weight[rows]
     # the sample's weights scaled up to the total, so Sigma keeps its scale
-    Xs = Xs * np.sqrt(v * (weight.sum() / v.sum())).astype(X.dtype)[:, None]
+    return Xs * np.sqrt(v * (weight.sum() / v.sum())).astype(X.dtype)[:, None]
+
+
+def _factor(Xs, rank, rng):
+    """The Nystrom factorization of ``Xs.T @ Xs`` (see :func:`second_moment`)."""
+    X = Xs                                 # its dtype is the data's
     d = Xs.shape[1]
     k = min(rank, d)
     with np.errstate(over="ignore", invalid="ignore"):

@@ -23,6 +23,7 @@ from PIL import Image
 
 from _constraints import Flag, Integer, InvalidParameterError, Pair, Rule, StrOptions, check_params
 
+from .chunks import open_npy
 from .images import resolve_n_jobs
 
 __all__ = ["load_image_folder", "load_cifar10", "fetch_cifar10", "cifar10_split"]
@@ -153,8 +154,9 @@ def _check_pixels(entries, max_pixels):
         return
 
 
-def load_image_folder(root, image_size=None, on_error="raise", n_jobs=2, max_pixels=None):
-    """Load an image-folder data set (one sub-folder per class) into memory.
+def load_image_folder(root, image_size=None, on_error="raise", n_jobs=2, max_pixels=None,
+                      out=None):
+    """Load an image-folder data set (one sub-folder per class) into memory, or to disk.
 
     Classes are the sub-folders in sorted order and files are read in sorted
     name order, so the result is the same on every machine.
@@ -180,13 +182,21 @@ def load_image_folder(root, image_size=None, on_error="raise", n_jobs=2, max_pix
         pixels (height x width) before decoding them all: every image is
         held in memory, and a folder of photographs at full size can take
         gigabytes.  None: no limit.
+    out : str, path or None, default=None
+        A ``.npy`` file to write the images into as they are decoded,
+        returned memory-mapped (read-only): a folder larger than memory is
+        read without holding it, and later runs can ``np.load(out,
+        mmap_mode='r')`` it instead of decoding again.  Written to a hidden
+        file beside ``out`` and renamed into place when complete, so an
+        interrupted load leaves ``out`` as it was.  Its folder must exist.
 
     Returns
     -------
-    X : ndarray of shape (n_images, height, width, 3), dtype uint8
-        RGB images; grayscale, palette, RGBA and 16-bit files are converted
-        to RGB (16-bit values keep their high byte, 0..65535 -> 0..255, as
-        pillow reduces 16-bit colour files).
+    X : ndarray or numpy.memmap of shape (n_images, height, width, 3), dtype uint8
+        RGB images (memory-mapped from ``out`` when given); grayscale,
+        palette, RGBA and 16-bit files are converted to RGB (16-bit values
+        keep their high byte, 0..65535 -> 0..255, as pillow reduces 16-bit
+        colour files).
     y : ndarray of shape (n_images,), dtype int64
         Index of each image's class in ``class_names``.
     class_names : list of str
@@ -219,6 +229,16 @@ def load_image_folder(root, image_size=None, on_error="raise", n_jobs=2, max_pix
     if max_pixels is not None and not Integer(1).is_satisfied_by(max_pixels):
         raise ValueError(f"max_pixels must be None or a positive int, got {max_pixels!r}.")
     n_jobs = resolve_n_jobs(n_jobs)
+    if out is not None:
+        if not isinstance(out, (str, os.PathLike)):
+            raise TypeError(f"out must be None or a path to a .npy file, got "
+                            f"{type(out).__name__}.")
+        out = Path(out)
+        if not out.parent.is_dir():
+            raise FileNotFoundError(f"out={str(out)!r}: the folder {str(out.parent)!r} does "
+                                    "not exist; create it first.")
+        if out.is_dir():
+            raise IsADirectoryError(f"out={str(out)!r} is a folder; give a .npy file name.")
     classes, entries, empty = _list_image_folder(root)
     if image_size is None and max_pixels is not None:
         _check_pixels(entries, max_pixels)
@@ -237,21 +257,33 @@ def load_image_folder(root, image_size=None, on_error="raise", n_jobs=2, max_pix
 
     X = None
     labels, skipped, first = [], 0, None
-    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-        for entry, image in zip(entries, pool.map(decode, entries)):
-            if image is None:
-                skipped += 1
-                continue
-            if X is None:
-                first = entry[0]
-                X = np.empty((len(entries),) + image.shape, dtype=np.uint8)
-            elif image.shape != X.shape[1:]:
-                raise ValueError(
-                    f"{entry[0]} is {image.shape[1]}x{image.shape[0]} pixels but {first} "
-                    f"is {X.shape[2]}x{X.shape[1]}; pass image_size=(height, width) to "
-                    "resize every image to one size.")
-            X[len(labels)] = image
-            labels.append(entry[1])
+    partials = []                     # the hidden files behind ``out``, removed on failure
+    try:
+        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            # In windows of images, so that at most a window of decoded images
+            # waits in memory whatever the size of the folder.
+            for start in range(0, len(entries), _DECODE_WINDOW):
+                window = entries[start:start + _DECODE_WINDOW]
+                for entry, image in zip(window, pool.map(decode, window)):
+                    if image is None:
+                        skipped += 1
+                        continue
+                    if X is None:
+                        first = entry[0]
+                        X = _allocate((len(entries),) + image.shape, out, partials)
+                    elif image.shape != X.shape[1:]:
+                        raise ValueError(
+                            f"{entry[0]} is {image.shape[1]}x{image.shape[0]} pixels but "
+                            f"{first} is {X.shape[2]}x{X.shape[1]}; pass image_size=(height, "
+                            "width) to resize every image to one size.")
+                    X[len(labels)] = image
+                    labels.append(entry[1])
+        if out is not None and X is not None:
+            X = _finish(X, len(labels), out, partials)
+    except BaseException:
+        for partial in partials:
+            Path(partial).unlink(missing_ok=True)
+        raise
     if skipped:
         warnings.warn(f"Skipped {skipped} file(s) under {root} that could not be read as "
                       "images.", UserWarning, stacklevel=2)
@@ -267,6 +299,39 @@ def load_image_folder(root, image_size=None, on_error="raise", n_jobs=2, max_pix
             "so that class indices agree with other splits, but no sample has it.",
             UserWarning, stacklevel=2)
     return X[:len(labels)], y, classes
+
+
+#: Images decoded ahead of being copied into the output (``load_image_folder``).
+_DECODE_WINDOW = 4096
+
+
+def _allocate(shape, out, partials):
+    """An uint8 array of ``shape``: in memory, or a hidden ``.npy`` file beside ``out``."""
+    if out is None:
+        return np.empty(shape, dtype=np.uint8)
+    handle, partial = tempfile.mkstemp(prefix=f".{out.name[:64]}-", suffix=".partial",
+                                       dir=out.parent)
+    os.close(handle)
+    partials.append(partial)
+    return open_npy(partial, shape, np.uint8)
+
+
+def _finish(X, n_rows, out, partials, block=8192):
+    """Rename the hidden file of ``X`` to ``out`` (first copied to ``n_rows`` rows when
+    images were skipped) and return ``out`` memory-mapped, read-only."""
+    if n_rows < X.shape[0]:
+        trimmed = _allocate((n_rows,) + X.shape[1:], out, partials)
+        for start in range(0, n_rows, block):
+            stop = min(start + block, n_rows)
+            trimmed[start:stop] = X[start:stop]
+        X = trimmed
+    X.flush()
+    partial = X.filename
+    del X
+    os.replace(partial, out)
+    for other in partials:
+        Path(other).unlink(missing_ok=True)
+    return np.load(out, mmap_mode="r")
 
 
 class _BatchUnpickler(pickle.Unpickler):

@@ -7,7 +7,7 @@ import pytest
 from naive import solver_of
 from scipy.optimize import minimize as scipy_minimize
 from sklearn.base import clone
-from sklearn.datasets import make_blobs, make_classification
+from sklearn.datasets import load_digits, make_blobs, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
@@ -299,3 +299,25 @@ def test_exact_settings_are_checked_when_built():
     with pytest.raises(ValueError, match="parameters of Exact must satisfy 0 < c1 < c2 < 1"):
         Exact(c1=0.5, c2=0.4)
     assert clone(LinearSVM(optimizer=Exact(rank=0))).optimizer == Exact(rank=0)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: LinearSVM(alpha=1.0, warm_start=True, random_state=0, tol=1e-3),
+    lambda: SoftmaxClassifier(optimizer="lbfgs", alpha=1.0, warm_start=True, random_state=0),
+], ids=["exact", "lbfgs"])
+def test_a_warm_start_on_the_same_data_reuses_the_preconditioner(monkeypatch, make):
+    import classifiers.preconditioning as preconditioning
+
+    factored = []
+    original = preconditioning._factor
+    monkeypatch.setattr(preconditioning, "_factor",
+                        lambda *args: factored.append(1) or original(*args))
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = make()
+    path = [clf.set_params(alpha=a).fit(X, y).coef_.copy() for a in (1.0, 0.3, 0.1)]
+    assert len(factored) == 1                       # once for the whole path
+    cold = make().set_params(alpha=0.1, warm_start=False, tol=1e-6).fit(X, y)
+    np.testing.assert_allclose(path[-1], cold.coef_, atol=0.05)
+    clf.set_params(alpha=0.1).fit(X[::-1], y[::-1])  # other rows: factored again
+    assert len(factored) == 3

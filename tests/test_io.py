@@ -420,3 +420,46 @@ def test_bad_split_arguments(kwargs, message):
 def test_small_split_is_a_partition():
     train, val = cifar10_split(10, 3, seed=np.int64(1))
     assert len(val) == 3 and sorted(np.concatenate([train, val])) == list(range(10))
+
+
+# ------------------------------------------------------------- out: straight to disk
+
+def test_out_writes_the_images_to_a_memory_mapped_file(tree, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("out")
+    X, y, names = load_image_folder(tree)
+    X_disk, y_disk, names_disk = load_image_folder(tree, out=folder / "images.npy")
+    assert isinstance(X_disk, np.memmap) and not X_disk.flags.writeable
+    np.testing.assert_array_equal(X_disk, X)
+    np.testing.assert_array_equal(y_disk, y)
+    assert names_disk == names
+    np.testing.assert_array_equal(np.load(folder / "images.npy"), X)
+    assert [p.name for p in folder.iterdir()] == ["images.npy"]     # no hidden file left
+
+
+def test_out_with_skipped_files_holds_only_the_readable_images(tree, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("out")
+    (tree / "cat" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    with pytest.warns(UserWarning, match="Skipped 1 file"):
+        X, y, _ = load_image_folder(tree, on_error="skip", out=folder / "images.npy")
+    assert X.shape == (5, 6, 8, 3) and list(y) == [0, 0, 0, 1, 1]
+    assert np.load(folder / "images.npy").shape == (5, 6, 8, 3)
+    assert [p.name for p in folder.iterdir()] == ["images.npy"]
+
+
+def test_out_is_left_as_it_was_when_loading_fails(tree, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("out")
+    np.save(folder / "images.npy", np.arange(3))
+    (tree / "dog" / "z.png").write_bytes(b"\x89PNG broken")
+    with pytest.raises(ValueError, match="z.png"):
+        load_image_folder(tree, out=folder / "images.npy")
+    np.testing.assert_array_equal(np.load(folder / "images.npy"), np.arange(3))
+    assert [p.name for p in folder.iterdir()] == ["images.npy"]
+
+
+def test_out_refuses_what_is_not_a_file_path(tree, tmp_path):
+    with pytest.raises(FileNotFoundError, match="the folder .*missing.* does not exist"):
+        load_image_folder(tree, out=tmp_path / "missing" / "images.npy")
+    with pytest.raises(IsADirectoryError, match="is a folder; give a .npy file name"):
+        load_image_folder(tree, out=tmp_path)
+    with pytest.raises(TypeError, match="out must be None or a path"):
+        load_image_folder(tree, out=3)

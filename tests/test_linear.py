@@ -476,3 +476,68 @@ def test_explicit_settings_of_before_still_work(digits):
                             learning_rate_schedule="constant", max_iter=200, tol=1e-4,
                             random_state=0).fit(X_train, y_train)
     assert clf.n_iter_ <= 200 and clf.score(X_test, y_test) > 0.93
+
+
+# ------------------------------------------------------- coef_init, intercept_init
+
+def _digits_scaled():
+    X, y = load_digits(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.parametrize("make", [
+    lambda: LinearSVM(alpha=1e-1, tol=1e-4, max_iter=2000, random_state=0),
+    lambda: SoftmaxClassifier(optimizer="lbfgs", alpha=1e-2, tol=1e-7, max_iter=2000,
+                              random_state=0),
+], ids=["svm-exact", "softmax-lbfgs"])
+def test_coef_init_reaches_the_cold_optimum_sooner(make):
+    X, y = _digits_scaled()
+    cold = make().fit(X, y)
+    near = make().fit(X[::2], y[::2])                     # a similar problem's solution
+    seeded = make().fit(X, y, coef_init=near.coef_, intercept_init=near.intercept_)
+    y_idx, ones = np.searchsorted(cold.classes_, y), np.ones(len(y))
+    J_seeded, _ = seeded._objective(seeded._P, X, y_idx, ones)
+    J_cold, _ = cold._objective(cold._P, X, y_idx, ones)
+    np.testing.assert_allclose(J_seeded, J_cold, rtol=1e-4)
+    assert seeded.n_iter_ < cold.n_iter_
+    # the start is used: one iteration from it is already near the optimum
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        one_cold = make().set_params(max_iter=1).fit(X, y)
+        one_seeded = make().set_params(max_iter=1).fit(X, y, coef_init=cold.coef_,
+                                                      intercept_init=cold.intercept_)
+    assert one_seeded.score(X, y) == pytest.approx(cold.score(X, y), abs=0.01)
+    assert one_cold.score(X, y) < cold.score(X, y) - 0.02
+
+
+def test_coef_init_of_two_classes_has_the_shape_of_coef():
+    X, y = make_classification(200, 5, random_state=0)
+    clf = LinearSVM(alpha=1e-1, tol=1e-6, random_state=0).fit(X, y)
+    assert clf.coef_.shape == (1, 5)
+    again = LinearSVM(alpha=1e-1, tol=1e-6, max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        again.fit(X, y, coef_init=clf.coef_, intercept_init=clf.intercept_)
+    np.testing.assert_allclose(again.coef_, clf.coef_, rtol=0.05, atol=1e-3)
+    # the start splits the scores evenly: W0 = -coef / 2, W1 = coef / 2
+    start = LinearSVM()._given_params(np.array([[2.0, 4, 6, 8, 10]]), np.array([1.0]),
+                                      X, np.array([0, 1]))
+    np.testing.assert_array_equal(start, [[-1, -2, -3, -4, -5, -0.5], [1, 2, 3, 4, 5, 0.5]])
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"coef_init": np.zeros((3, 64))}, r"coef_init must have shape \(10, 64\) for 10 classes"),
+    ({"coef_init": np.zeros(64)}, r"must have shape \(10, 64\) .* got \(64,\)"),
+    ({"coef_init": np.full((10, 64), np.nan)}, "coef_init must be finite"),
+    ({"coef_init": np.zeros((10, 64)), "intercept_init": np.zeros(9)},
+     r"intercept_init must have shape \(10,\)"),
+    ({"coef_init": np.array([["a"] * 64] * 10)}, "coef_init must hold numbers"),
+    ({"intercept_init": np.zeros(10)}, "intercept_init needs coef_init"),
+])
+def test_coef_init_refuses_what_does_not_fit_clearly(kwargs, match):
+    X, y = _digits_scaled()
+    with pytest.raises(ValueError, match=match):
+        SoftmaxClassifier(optimizer="lbfgs").fit(X, y, **kwargs)
+    with pytest.raises(ValueError, match="fit_intercept=False"):
+        SoftmaxClassifier(fit_intercept=False).fit(X, y, coef_init=np.zeros((10, 64)),
+                                                   intercept_init=np.zeros(10))

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from sklearn.pipeline import make_union
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+from test_pipeline import shapes_and_colours
 
 import pipeline
 from classifiers import LinearSVM, SoftmaxClassifier
@@ -21,7 +23,6 @@ from features import (
     extract,
     learns_from_data,
 )
-from tests.test_pipeline import shapes_and_colours
 
 
 def _images(n=60, size=16, seed=0):
@@ -100,6 +101,19 @@ def test_extract_refuses_bad_arguments_clearly(tmp_path):
     from sklearn.exceptions import NotFittedError
     with pytest.raises(NotFittedError):
         extract(HOG(), X)
+    for folder in (tmp_path, ""):
+        with pytest.raises(IsADirectoryError, match="is a folder; give a .npy file name"):
+            extract(RawPixels().fit(X), X, out=folder)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_extract_of_no_image_into_a_file_writes_an_empty_file(tmp_path):
+    from sklearn.preprocessing import FunctionTransformer
+
+    flatten = FunctionTransformer(lambda X: np.asarray(X, np.float32).reshape(len(X), 768))
+    np.save(tmp_path / "f.npy", np.arange(5))                 # stale content, replaced
+    F = extract(flatten.fit(_images(2)), _images(2)[:0], out=tmp_path / "f.npy")
+    assert F.shape == (0, 768) and np.load(tmp_path / "f.npy").shape == (0, 768)
 
 
 def test_extract_reports_progress_per_chunk():
@@ -183,14 +197,33 @@ def test_compare_with_memory_reuses_every_feature_file(tmp_path):
         [{k: v for k, v in r.items() if k not in timings} for r in first]
 
 
-def test_compare_warm_path_finds_the_cold_optimum():
-    # LinearSVM's exact solver along a warm-started path reaches what cold fits reach
+@pytest.mark.parametrize("loss", ["hinge", "softmax"])
+def test_compare_warm_path_is_on_by_default_and_finds_the_cold_optimum(monkeypatch, loss):
+    # The exact SVM and L-BFGS along a warm-started path (and a refit started
+    # from the splits' solutions) reach what cold fits reach.
+    from _pipeline import compare as compare_module
+    from _pipeline.presets import scaled_classifier
+
+    assert compare_module.warm_path(scaled_classifier(loss).named_steps["classifier"])
     X, y = shapes_and_colours()
-    kwargs = dict(features=["hog"], losses=["hinge"], alphas=[1e-2, 1e-1, 1.0], cv=2)
-    warm = pipeline.compare(X, y, classifier_params={"tol": 1e-6}, **kwargs)
-    cold = pipeline.compare(X, y, classifier_params={"tol": 1e-6, "optimizer": "exact"},
-                            **kwargs)
+    kwargs = dict(features=["hog"], losses=[loss], alphas=[1e-2, 1e-1, 1.0], cv=2,
+                  classifier_params={"tol": 1e-6, "max_iter": 2000})
+    warm = pipeline.compare(X, y, **kwargs)
+    monkeypatch.setattr(compare_module, "warm_path", lambda classifier: False)
+    cold = pipeline.compare(X, y, **kwargs)
     assert warm[0]["cv_scores"] == cold[0]["cv_scores"]
+    assert warm[0]["test_accuracy"] == cold[0]["test_accuracy"]
+
+
+def test_compare_refit_starts_cold_when_a_split_lacks_a_class():
+    from sklearn.model_selection import KFold
+
+    X, y = shapes_and_colours()
+    order = np.argsort(y, kind="stable")           # KFold(2) on sorted labels: a class
+    X, y = X[order], y[order]                      # is missing from each training part
+    rows = pipeline.compare(X, y, features=["raw"], losses=["hinge"], alphas=[0.1, 1.0],
+                            cv=KFold(2), test=(X[::3], y[::3]))
+    assert 0 <= rows[0]["test_accuracy"] <= 1
 
 
 # --------------------------------------------------------------------------- Dask
@@ -223,3 +256,98 @@ def test_compare_on_a_local_cluster_of_processes_gives_the_same_table(cluster, t
     keys = ("features", "loss", "best_alpha", "cv_scores", "test_accuracy")
     assert [{k: r[k] for k in keys} for r in remote] == [{k: r[k] for k in keys} for r in local]
     assert os.listdir(tmp_path / "features")        # the features went through the cache
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("with_mean, with_std", [(True, True), (False, True), (True, False)])
+def test_chunked_scaler_fast_statistics_equal_standard_scaler(dtype, with_mean, with_std):
+    rng = np.random.default_rng(1)
+    X = (rng.standard_normal((1001, 6)) * [1, 1e3, 1e-3, 5, 1, 1] + [0, 1e4, 0, -3, 7, 0])
+    X[:, 5] = 2.5                                            # a constant feature
+    X = X.astype(dtype)
+    before = X.copy()
+    ours = ChunkedScaler(block_rows=100, with_mean=with_mean, with_std=with_std).fit(X)
+    ref = StandardScaler(with_mean=with_mean, with_std=with_std).fit(X)
+    np.testing.assert_array_equal(X, before)                 # the input is not centred
+    assert ours.n_samples_seen_ == ref.n_samples_seen_ and ours.n_features_in_ == 6
+    np.testing.assert_allclose(ours.mean_, ref.mean_, rtol=1e-12, atol=1e-12)
+    if with_std:
+        np.testing.assert_allclose(ours.var_, ref.var_, rtol=1e-9)
+        np.testing.assert_allclose(ours.scale_, ref.scale_, rtol=1e-9)
+        assert ours.scale_[5] == 1.0                         # constant: left unscaled
+    else:
+        assert ours.var_ is None and ours.scale_ is None
+    np.testing.assert_allclose(ours.transform(X), ref.transform(X), rtol=1e-6, atol=1e-6)
+
+
+def test_chunked_scaler_with_nan_falls_back_to_standard_scaler():
+    X = np.random.default_rng(2).standard_normal((50, 3))
+    X[3, 1] = np.nan
+    ours, ref = ChunkedScaler(block_rows=8).fit(X), StandardScaler().fit(X)
+    np.testing.assert_allclose(ours.mean_, ref.mean_)
+    np.testing.assert_array_equal(ours.n_samples_seen_, ref.n_samples_seen_)
+    X[4, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        ChunkedScaler(block_rows=8).fit(X)
+
+
+@parametrize_with_checks([ChunkedScaler(), ChunkedScaler(block_rows=1)])
+def test_chunked_scaler_passes_scikit_learn_checks(estimator, check):
+    check(estimator)
+
+
+def test_chunked_scaler_partial_fit_continues_a_fit_and_checks_its_folder(tmp_path):
+    X = np.random.default_rng(3).random((10, 4))
+    scaler = ChunkedScaler(block_rows=3).fit(X[:5]).partial_fit(X[5:])
+    reference = StandardScaler().fit(X)
+    np.testing.assert_allclose(scaler.mean_, reference.mean_)
+    np.testing.assert_allclose(scaler.var_, reference.var_)
+    assert scaler.n_samples_seen_ == 10
+    for bad in (tmp_path / "missing", ""):
+        with pytest.raises(FileNotFoundError, match="temp_folder=.* is not an existing folder"):
+            ChunkedScaler(temp_folder=bad).fit(X)
+    empty = np.lib.format.open_memmap(tmp_path / "empty.npy", mode="w+", dtype=np.float64,
+                                      shape=(0, 4))
+    with pytest.raises(ValueError, match="0 sample"):
+        scaler.transform(empty)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "empty", "fewer rows", "not npy"])
+def test_compare_recomputes_a_damaged_feature_file(tmp_path, damage):
+    X, y = shapes_and_colours()
+    kwargs = dict(features=["hog"], losses=["softmax"], alphas=[1.0], cv=2, memory=tmp_path)
+    first = pipeline.compare(X, y, **kwargs)
+    victim = max((tmp_path / "features").iterdir(), key=lambda p: p.stat().st_size)
+    data = victim.read_bytes()
+    if damage == "truncate":
+        victim.write_bytes(data[:len(data) // 2])
+    elif damage == "empty":
+        victim.write_bytes(b"")
+    elif damage == "not npy":
+        victim.write_bytes(b"not a numpy file at all" * 10)
+    else:
+        np.save(victim, np.load(victim)[:-3])
+    with pytest.warns(RuntimeWarning, match="cached features .* computing them again"):
+        second = pipeline.compare(X, y, **kwargs)
+    assert second[0]["cv_scores"] == first[0]["cv_scores"]
+    np.load(victim)                                  # repaired
+
+
+def test_a_full_disk_is_an_os_error_before_any_work_and_leaves_nothing(tmp_path,
+                                                                       monkeypatch):
+    import errno
+
+    def full(fd, offset, length):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "posix_fallocate", full, raising=False)
+    X = _images(20)
+    np.save(tmp_path / "features.npy", np.arange(3))
+    with pytest.raises(OSError, match="No space left"):
+        extract(RawPixels().fit(X), X, out=tmp_path / "features.npy")
+    np.testing.assert_array_equal(np.load(tmp_path / "features.npy"), np.arange(3))
+    np.save(tmp_path / "F.npy", np.ones((20, 3), np.float32))
+    with pytest.raises(OSError, match="No space left"):
+        ChunkedScaler(temp_folder=tmp_path).fit_transform(
+            np.load(tmp_path / "F.npy", mmap_mode="r"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["F.npy", "features.npy"]

@@ -392,6 +392,7 @@ def test_command_line_end_to_end(image_folder, tmp_path, capsys):
     expected = {"report.md", "results.json", "alpha_curve.png", "confusion.png",
                 "optimizers.png", "hog.png", "templates.png", "dictionary.png"}
     assert {p.name for p in out.iterdir()} == expected
+    assert "dictionary was learned once" in (out / "report.md").read_text()
     for name in expected - {"report.md", "results.json"}:
         with Image.open(out / name) as image:
             image.verify()
@@ -824,9 +825,25 @@ def test_a_seeded_run_repeats_its_results_exactly(image_folder, tmp_path):
 def test_compare_test_accuracy_is_the_refit_pipelines_score():
     X, y = shapes_and_colours(n_per_class=24)
     X_test, y_test = shapes_and_colours(n_per_class=10, seed=1)
+    # Trained tightly: compare's refit starts from the splits' solutions, a cold
+    # fit from zeros; both reach the same optimum, to the tolerance.
+    tight = {"tol": 1e-6, "max_iter": 2000}
     rows = pipeline.compare(X, y, features=["hog+color"], losses=["hinge", "softmax"],
-                            alphas=[1e-2, 1.0], test=(X_test, y_test), random_state=0)
+                            alphas=[1e-2, 1.0], test=(X_test, y_test), random_state=0,
+                            classifier_params=tight)
     for row in rows:
         pipe = pipeline.make_pipeline("hog+color", row["loss"], alpha=row["best_alpha"],
-                                      random_state=0).fit(X, y)
+                                      random_state=0, **tight).fit(X, y)
         assert pipe.score(X_test, y_test) == row["test_accuracy"]
+
+
+def test_command_line_refuses_a_cache_inside_the_dataset_or_a_file(image_folder, tmp_path,
+                                                                    capsys):
+    base = ["--dataset", str(image_folder), "--features", "raw", "--out",
+            str(tmp_path / "report"), "--quiet"]
+    assert _run(base + ["--cache", str(image_folder / "cache")]) == 2
+    assert "--cache" in capsys.readouterr().err and not (image_folder / "cache").exists()
+    (tmp_path / "a_file").write_text("x")
+    assert _run(base + ["--cache", str(tmp_path / "a_file")]) == 2
+    err = capsys.readouterr().err
+    assert "--cache " in err and "memory=" not in err
