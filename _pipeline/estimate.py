@@ -4,9 +4,9 @@ The command line prints :func:`describe` before any long work: how many
 images are transformed, how many features each set has, how many fits the
 grid search runs, and an estimate of the time of each stage.  The estimate
 is measured, not guessed: each feature set is timed on a few dozen images
-(the bag of words from its arithmetic, timed as a GEMM of this machine),
-and a fit from the time of one pass over a block of features, times the
-passes a solver typically makes.  It is a rough figure (the iterations a
+(the bag of words' k-means from its arithmetic, timed as a GEMM of this
+machine), and a fit from the time of one pass over a block of features,
+times the passes a solver typically makes.  It is a rough figure (the iterations a
 solver needs depend on the data and alpha), printed as such.
 """
 
@@ -26,14 +26,22 @@ from .presets import build_classifier, feature_step
 SAMPLE = 64
 
 #: Passes over the data a full-batch fit typically makes at the default
-#: tolerances, found on CIFAR-10 (the exact SVM solver: 100 to 500 along a
-#: warm-started path of 5 alphas, the weakest alpha taking most; L-BFGS
-#: fewer); a stochastic optimizer makes one pass per epoch.
-FULL_BATCH_PASSES = 200
+#: tolerances along a warm-started path of alphas, measured on CIFAR-10 (the
+#: exact SVM solver: about 50 per fit on raw pixels, 75 on the bag of words,
+#: the weakest alpha taking most); a stochastic optimizer makes one per epoch.
+FULL_BATCH_PASSES = 60
 
-#: The bag of words' encoding runs at about half the rate of a square GEMM
-#: (its products are thin: 108-long patches against the words).
-ENCODING_EFFICIENCY = 0.5
+#: Each pass of a full-batch solver reads the features twice (scores, then
+#: gradient), bound by memory bandwidth rather than by the products' flops.
+PASS_COST = 1.5
+
+#: k-means (mini-batch, ``kmeans_max_iter`` passes at most) ends after about
+#: this many passes over the patches on CIFAR-10.
+KMEANS_PASSES = 5
+
+#: k-means' products run at about half the rate of a square GEMM (its
+#: products are thin: 108-long patches against the words).
+KMEANS_EFFICIENCY = 0.5
 
 
 def _gemm_seconds_per_flop(dtype=np.float32, n=512):
@@ -47,15 +55,24 @@ def _gemm_seconds_per_flop(dtype=np.float32, n=512):
     return (time.perf_counter() - tic) / (3 * 2 * n ** 3)
 
 
-def _bovw_seconds(bovw, image_shape, n_images, flop):
-    """Encoding ``n_images`` and learning the dictionary, from their GEMMs."""
-    rows, cols = patch_grid(image_shape[:2], bovw.patch_size, bovw.stride)
+def _bovw_seconds(bovw, sample, n_images, flop):
+    """Learning the dictionary (from its arithmetic) and encoding ``n_images`` (timed on
+    ``sample`` with a dictionary learned quickly from it)."""
+    shape = sample.shape[1:] if bovw.image_shape is None else bovw.image_shape
+    rows, cols = patch_grid(shape[:2], bovw.patch_size, bovw.stride)
     positions = rows * cols
-    dim = bovw.patch_size ** 2 * (image_shape[2] if len(image_shape) == 3 else 1)
-    encode = n_images * positions * dim * bovw.n_words * 2 * (2 if bovw.mirror else 1)
+    dim = bovw.patch_size ** 2 * (shape[2] if len(shape) == 3 else 1)
     kmeans = min(bovw.n_patches, n_images * positions) * dim * bovw.n_words * 2 \
-        * bovw.kmeans_max_iter
-    return (encode + kmeans) * flop / ENCODING_EFFICIENCY
+        * min(KMEANS_PASSES, bovw.kmeans_max_iter)
+    # Timed: a dictionary of the same size from the sample's patches (one pass
+    # of k-means: the words' values do not change the encoding's cost).
+    n_patches = max(bovw.n_words, min(len(sample) * positions, 50_000))
+    quick = clone(bovw).set_params(kmeans_max_iter=1, n_patches=n_patches, verbose=0,
+                                   n_jobs=bovw.n_jobs).fit(sample)
+    tic = time.perf_counter()
+    quick.transform(sample)
+    encode = (time.perf_counter() - tic) * n_images / len(sample)
+    return kmeans * flop / KMEANS_EFFICIENCY + encode
 
 
 def _feature_seconds(spec, params, X, n_images, flop):
@@ -66,8 +83,7 @@ def _feature_seconds(spec, params, X, n_images, flop):
     sample = X[:SAMPLE]
     for _, extractor in parts:
         if isinstance(extractor, BagOfVisualWords):
-            shape = X.shape[1:] if extractor.image_shape is None else extractor.image_shape
-            seconds += _bovw_seconds(extractor, shape, n_images, flop)
+            seconds += _bovw_seconds(extractor, sample, n_images, flop)
             levels = check_bovw_settings(extractor.get_params())
             width += extractor.n_words * sum(level * level for level in levels)
             continue
@@ -86,8 +102,8 @@ def _pass_seconds(n_rows, n_features, n_classes):
     W = rng.random((n_classes, n_features), dtype=np.float32)
     tic = time.perf_counter()
     for _ in range(3):
-        (block @ W.T).T @ block
-    return (time.perf_counter() - tic) / 3 * n_rows / 1024
+        block @ W.T
+    return PASS_COST * (time.perf_counter() - tic) / 3 * n_rows / 1024
 
 
 def _passes(loss, classifier_params):

@@ -847,3 +847,37 @@ def test_command_line_refuses_a_cache_inside_the_dataset_or_a_file(image_folder,
     assert _run(base + ["--cache", str(tmp_path / "a_file")]) == 2
     err = capsys.readouterr().err
     assert "--cache " in err and "memory=" not in err
+
+
+def test_describe_counts_images_features_and_fits():
+    from _pipeline.checks import check_data, check_settings
+    from _pipeline.estimate import describe
+
+    X, y = shapes_and_colours()
+    settings = check_settings(["raw", "hog+color", "bovw"], ["hinge", "softmax"], [0.1, 1.0],
+                              cv=3, n_jobs=None, random_state=0, memory=None,
+                              feature_params={"bovw": {"n_words": 8, "n_patches": 500}},
+                              classifier_params=None)
+    plan = check_data(settings, X, y, test=None, test_size=0.25)
+    lines, seconds = describe(plan)
+    n_train, n_test = len(plan.y_train), len(plan.y_test)
+    assert lines[0].startswith(f"plan: {n_train:,} training and {n_test:,} test images of "
+                               "24x24x3")
+    assert "2 alphas x 3 folds + 1 refit = 7 fits" in lines[0]
+    widths = {"raw": 24 * 24 * 3, "hog+color": pipeline.make_pipeline("hog+color").fit(
+        X, y).named_steps["classifier"].coef_.shape[1], "bovw": 8 * 4}
+    for line, (name, width) in zip(lines[1:4], widths.items()):
+        assert line.split()[0] == name and f"{width:,} features" in line
+        assert "14 fits" in line                  # 7 per loss, 2 losses
+    assert lines[-1].startswith("estimate: ~") and 0 < seconds < 600
+
+
+def test_command_line_prints_its_plan_unless_quiet(image_folder, tmp_path, capsys):
+    argv = ["--dataset", str(image_folder), "--features", "raw", "--loss", "softmax",
+            "--alphas", "0.1", "1", "--cv", "2", "--max-iter", "30"]
+    assert pipeline.main(argv + ["--out", str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err
+    assert "plan: " in err and "2 alphas x 2 folds + 1 refit = 5 fits" in err
+    assert "estimate: ~" in err
+    assert pipeline.main(argv + ["--out", str(tmp_path / "b"), "--quiet"]) == 0
+    assert "plan: " not in capsys.readouterr().err
