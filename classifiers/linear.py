@@ -304,9 +304,10 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
             e.g. the ``coef_`` of a fit on a similar problem.  Shape
             ``(1, n_features)`` for two classes, as ``coef_`` is; its scores
             are split evenly between the two classes.  The full-batch
-            solvers ('exact', 'lbfgs') reach the same optimum from any start,
-            only sooner; the stochastic optimizers run their budget of epochs
-            from it, so a start far from the optimum gives a poorer model.
+            solvers ('exact', 'lbfgs') reach the same optimum from any start
+            (to their tolerance), usually sooner from a near one; the
+            stochastic optimizers run their budget of epochs from it, so a
+            start far from the optimum gives a poorer model.
         intercept_init : array-like of shape (n_classes,), default=None
             Intercepts to start from (``(1,)`` for two classes); only with
             ``coef_init``.
