@@ -54,10 +54,6 @@ def _transform(transformer, X):
     return transformer.transform(X)
 
 
-def _fit(transformer, X, y):
-    return transformer.fit(X, y)
-
-
 def image_keys(X):
     """One 16-byte key per image: a hash of its pixels, dtype and shape.
 

@@ -145,10 +145,6 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
     return (table, estimators) if return_estimators else table
 
 
-def _fit(extractor, X):
-    return extractor.fit(X)
-
-
 def _features_of(extractor, X, cache, bar, n_jobs=None):
     """Every image's features, computed once: a ``.npy`` file in the cache, memory-mapped.
 
@@ -188,6 +184,10 @@ def _cached(path, n_images):
     warnings.warn(f"The cached features {path} {problem}; computing them again.",
                   RuntimeWarning, stacklevel=3)
     return None
+
+
+def _fit(extractor, X):
+    return extractor.fit(X)
 
 
 def warm_path(classifier):

@@ -103,16 +103,33 @@ def open_npy(path, shape, dtype):
     return array
 
 
+def check_npy_path(out):
+    """``out`` as a ``Path``, after checking that it can name a new ``.npy`` file."""
+    if not str(out).strip() or Path(out).is_dir():
+        raise IsADirectoryError(f"out={os.fspath(out)!r} is a folder; give a .npy file name.")
+    if not Path(out).parent.is_dir():
+        raise FileNotFoundError(f"out={os.fspath(out)!r}: the folder "
+                                f"{os.fspath(Path(out).parent)!r} does not exist; create it "
+                                "first.")
+    return Path(out)
+
+
+def partial_beside(path):
+    """A new hidden file beside ``path``, to write before renaming it to ``path``."""
+    path = Path(path)
+    handle, partial = tempfile.mkstemp(prefix=f".{path.name[:64]}-", suffix=".partial",
+                                       dir=path.parent)
+    os.close(handle)
+    return partial
+
+
 def _write_atomically(path, shape, dtype, fill):
     """Create the ``.npy`` file ``path`` through ``fill(array)``; renamed into place when full.
 
     Written to a hidden temporary file beside ``path`` first, so that an
     interrupted extraction never leaves a partial file under the final name.
     """
-    path = Path(path)
-    handle, partial = tempfile.mkstemp(prefix=f".{path.name[:64]}-", suffix=".partial",
-                                       dir=path.parent)
-    os.close(handle)
+    partial = partial_beside(path)
     try:
         array = open_npy(partial, shape, dtype)
         fill(array)
@@ -191,12 +208,7 @@ def extract(transformer, X, *, chunk_rows=DEFAULT_CHUNK_ROWS, out=None, n_jobs=N
         check_is_fitted(transformer)
     n = len(X)
     if out is not None:
-        if not str(out).strip() or Path(out).is_dir():
-            raise IsADirectoryError(f"out={os.fspath(out)!r} is a folder; give a .npy file "
-                                    "name.")
-        if not Path(out).parent.is_dir():
-            raise FileNotFoundError(f"out={os.fspath(out)!r}: the folder "
-                                    f"{os.fspath(Path(out).parent)!r} does not exist.")
+        check_npy_path(out)
     parts = [slice(start, min(start + chunk_rows, n)) for start in range(0, n, chunk_rows)]
     if not parts:                      # no image: as the transformer answers it
         features = transformer.transform(X)

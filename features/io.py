@@ -23,7 +23,7 @@ from PIL import Image
 
 from _constraints import Flag, Integer, InvalidParameterError, Pair, Rule, StrOptions, check_params
 
-from .chunks import open_npy
+from .chunks import check_npy_path, open_npy, partial_beside
 from .images import resolve_n_jobs
 
 __all__ = ["load_image_folder", "load_cifar10", "fetch_cifar10", "cifar10_split"]
@@ -233,12 +233,7 @@ def load_image_folder(root, image_size=None, on_error="raise", n_jobs=2, max_pix
         if not isinstance(out, (str, os.PathLike)):
             raise TypeError(f"out must be None or a path to a .npy file, got "
                             f"{type(out).__name__}.")
-        out = Path(out)
-        if not out.parent.is_dir():
-            raise FileNotFoundError(f"out={str(out)!r}: the folder {str(out.parent)!r} does "
-                                    "not exist; create it first.")
-        if out.is_dir():
-            raise IsADirectoryError(f"out={str(out)!r} is a folder; give a .npy file name.")
+        out = check_npy_path(out)
     classes, entries, empty = _list_image_folder(root)
     if image_size is None and max_pixels is not None:
         _check_pixels(entries, max_pixels)
@@ -309,9 +304,7 @@ def _allocate(shape, out, partials):
     """An uint8 array of ``shape``: in memory, or a hidden ``.npy`` file beside ``out``."""
     if out is None:
         return np.empty(shape, dtype=np.uint8)
-    handle, partial = tempfile.mkstemp(prefix=f".{out.name[:64]}-", suffix=".partial",
-                                       dir=out.parent)
-    os.close(handle)
+    partial = partial_beside(out)
     partials.append(partial)
     return open_npy(partial, shape, np.uint8)
 
