@@ -28,7 +28,6 @@ import joblib
 import numpy as np
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.preprocessing._data import _handle_zeros_in_scale, _is_constant_feature
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from _constraints import N_JOBS, Flag, HasMethods, Integer, validate
@@ -353,9 +352,13 @@ class ChunkedScaler(StandardScaler):
         self.mean_ = mean
         self.var_ = m2 / n if self.with_std else None
         if self.with_std:
-            constant = _is_constant_feature(self.var_, self.mean_, n)
-            self.scale_ = _handle_zeros_in_scale(np.sqrt(self.var_), copy=False,
-                                                 constant_mask=constant)
+            # A variance within the rounding bound of the two-pass algorithm
+            # (Chan, Golub & LeVeque 1983) is a constant feature's, scaled by
+            # 1: StandardScaler's rule, here without its private helpers.
+            eps = np.finfo(np.float64).eps
+            constant = self.var_ <= n * eps * self.var_ + (n * eps * self.mean_) ** 2
+            self.scale_ = np.sqrt(self.var_)
+            self.scale_[constant] = 1.0
         else:
             self.scale_ = None
         return True
