@@ -1,5 +1,6 @@
 """Feature caching: :class:`CachedFeatures` and the checks of a cache folder."""
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -24,9 +25,11 @@ def check_memory_folder(memory):
     """A cache folder that exists or can be made, and can be written: ValueError otherwise.
 
     joblib would only find out at the first ``fit``, with a bare ``OSError``.
+    Nothing is created (``joblib.Memory`` makes its folder when constructed).
     """
     if not isinstance(memory, (str, os.PathLike)):
-        return memory_of(memory)
+        memory_of(memory)               # a joblib.Memory, or an error
+        return
     folder = Path(memory)
     if not str(memory).strip():
         raise ValueError("memory must name a folder for the feature cache, got an empty "
@@ -34,15 +37,21 @@ def check_memory_folder(memory):
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"memory={os.fspath(memory)!r} is a file; give a folder for the "
                          "feature cache (it is created if missing).")
+    # A missing folder is made by the run that fills it, not here: a check that
+    # fails later (another setting, the data) must leave nothing behind.  So the
+    # nearest existing ancestor is what must take a new entry.
+    existing = folder.absolute()
+    while not existing.exists():
+        existing = existing.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
+        if not existing.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, f"{existing} is a file")
+        with tempfile.TemporaryFile(dir=existing):
             pass
     except OSError as error:
         raise ValueError(f"memory={os.fspath(memory)!r} cannot be used as the feature cache "
                          f"({error.strerror or error}); give a folder you can write "
                          "to.") from None
-    return memory_of(memory)
 
 
 def _fit_transform(transformer, X, y):

@@ -135,6 +135,15 @@ def test_memory_that_cannot_hold_a_cache_is_refused_up_front(tmp_path):
     a_file.write_text("x")
     with pytest.raises(ValueError, match="is a file; give a folder for the feature cache"):
         pipeline.make_pipeline("raw", memory=a_file)
+    under_a_file = a_file / "cache"
+    with pytest.raises(ValueError, match="cannot be used as the feature cache .*is a file"):
+        pipeline.make_pipeline("raw", memory=under_a_file)
+    missing = tmp_path / "new" / "cache"
+    pipe = pipeline.make_pipeline("raw", memory=missing, alpha=1e-2)
+    assert not (tmp_path / "new").exists()                  # checked, not made, ...
+    X, y = shapes_and_colours()
+    pipe.fit(X[:40], y[:40])
+    assert missing.is_dir() and os.listdir(missing)         # ... until a fit fills it
     read_only = tmp_path / "ro"
     read_only.mkdir()
     read_only.chmod(0o500)
@@ -145,9 +154,13 @@ def test_memory_that_cannot_hold_a_cache_is_refused_up_front(tmp_path):
             pipeline.make_pipeline("raw", memory=read_only / "cache")
     finally:
         read_only.chmod(0o700)
-    missing = tmp_path / "new" / "cache"
-    pipeline.make_pipeline("raw", memory=missing)           # made on the way
-    assert missing.is_dir()
+
+
+def test_a_usage_error_leaves_no_cache_folder_behind(folder, tmp_path, capsys):
+    cache = tmp_path / "new" / "cache"
+    code = _run(["--dataset", str(folder), "--cache", str(cache), "--out", ""] + QUICK)
+    assert code == 2 and "--out" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()
 
 
 # 10: labels of no single sortable type
