@@ -103,7 +103,13 @@ def open_npy(path, shape, dtype):
 
 
 def check_npy_path(out):
-    """``out`` as a ``Path``, after checking that it can name a new ``.npy`` file."""
+    """``out`` as a ``Path``, after checking that it can name a new ``.npy`` file.
+
+    A symbolic link gives its target: the file is renamed over the target,
+    and the link (a user's, to a bigger disk, say) stays a link to it.
+    """
+    if str(out).strip() and Path(out).is_symlink():
+        out = Path(os.path.realpath(out))
     if not str(out).strip() or Path(out).is_dir():
         raise IsADirectoryError(f"out={os.fspath(out)!r} is a folder; give a .npy file name.")
     if not Path(out).parent.is_dir():
@@ -207,7 +213,7 @@ def extract(transformer, X, *, chunk_rows=DEFAULT_CHUNK_ROWS, out=None, n_jobs=N
         check_is_fitted(transformer)
     n = len(X)
     if out is not None:
-        check_npy_path(out)
+        out = check_npy_path(out)
     parts = [slice(start, min(start + chunk_rows, n)) for start in range(0, n, chunk_rows)]
     if not parts:                      # no image: as the transformer answers it
         features = transformer.transform(X)

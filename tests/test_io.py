@@ -436,6 +436,18 @@ def test_out_writes_the_images_to_a_memory_mapped_file(tree, tmp_path_factory):
     assert [p.name for p in folder.iterdir()] == ["images.npy"]     # no hidden file left
 
 
+def test_out_through_a_symbolic_link_writes_its_target(tree, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("out")
+    target = folder / "real.npy"
+    np.save(target, np.zeros(3))                            # an old file, replaced
+    (folder / "link.npy").symlink_to(target)
+    X, _, _ = load_image_folder(tree)
+    X_disk, _, _ = load_image_folder(tree, out=folder / "link.npy")
+    assert (folder / "link.npy").is_symlink()
+    np.testing.assert_array_equal(np.load(target), X)
+    assert sorted(p.name for p in folder.iterdir()) == ["link.npy", "real.npy"]
+
+
 def test_out_with_skipped_files_holds_only_the_readable_images(tree, tmp_path_factory):
     folder = tmp_path_factory.mktemp("out")
     (tree / "cat" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")

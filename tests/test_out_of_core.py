@@ -65,6 +65,22 @@ def test_extract_into_a_file_reads_a_memory_map_and_leaves_no_partial_file(tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["features.npy", "images.npy"]
 
 
+def test_extract_through_a_symbolic_link_writes_its_target_and_keeps_the_link(tmp_path):
+    X = _images()[:20]
+    raw = RawPixels().fit(X)
+    (tmp_path / "disk").mkdir()
+    target = tmp_path / "disk" / "features.npy"
+    link = tmp_path / "features.npy"
+    link.symlink_to(target)                                 # dangling until written
+    F = extract(raw, X, out=link)
+    assert link.is_symlink() and target.is_file()
+    np.testing.assert_array_equal(np.load(link), raw.transform(X))
+    np.testing.assert_array_equal(F, raw.transform(X))
+    extract(raw, X[:5], out=link)                           # replaced through the link
+    assert link.is_symlink() and np.load(target).shape[0] == 5
+    assert sorted(p.name for p in (tmp_path / "disk").iterdir()) == ["features.npy"]
+
+
 def test_extract_interrupted_leaves_the_old_file_and_no_partial_one(tmp_path):
     X = _images(20)
     hog = HOG(pixels_per_cell=(4, 4)).fit(X)
