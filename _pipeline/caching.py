@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from features import learns_from_data
+from features.chunks import partial_beside
 
 
 def memory_of(memory):
@@ -159,11 +160,12 @@ class ImageFeatureStore:
         for suffix, array in ((".npy", features),
                               (".keys.npy", np.frombuffer(b"".join(keys), np.uint8)
                                .reshape(len(keys), 16))):
-            handle, partial = tempfile.mkstemp(prefix=".", suffix=".partial", dir=self.folder)
+            path = self.folder / f"{name}{suffix}"
+            partial = partial_beside(path)
             try:
-                with os.fdopen(handle, "wb") as f:
+                with open(partial, "wb") as f:
                     np.save(f, array)
-                os.replace(partial, self.folder / f"{name}{suffix}")
+                os.replace(partial, path)
             except BaseException:
                 Path(partial).unlink(missing_ok=True)
                 raise

@@ -18,8 +18,10 @@ on, so they can be computed once per image and sliced for any split without
 leaking anything.
 """
 
+import contextlib
 import errno
 import os
+import socket
 import tempfile
 import weakref
 from pathlib import Path
@@ -120,12 +122,53 @@ def check_npy_path(out):
 
 
 def partial_beside(path):
-    """A new hidden file beside ``path``, to write before renaming it to ``path``."""
+    """A new hidden file beside ``path``, to write before renaming it to ``path``.
+
+    Its name holds this host and process, ``.<name>-<host>-<pid>-<random>.partial``:
+    a process killed before it could clean up (SIGKILL, a power cut) leaves
+    one behind, as large as the output, and the next write into the same
+    folder on this host removes those whose process is gone.  Files of
+    another host's processes (a cluster sharing the folder) and of live ones
+    are left alone.
+    """
     path = Path(path)
-    handle, partial = tempfile.mkstemp(prefix=f".{path.name[:64]}-", suffix=".partial",
-                                       dir=path.parent)
+    _remove_orphans(path.parent)
+    handle, partial = tempfile.mkstemp(prefix=f".{path.name[:64]}-{_HOST}-{os.getpid()}-",
+                                       suffix=".partial", dir=path.parent)
     os.close(handle)
     return partial
+
+
+# A host name without "-", so that the partial files' names split unambiguously.
+_HOST = socket.gethostname().replace("-", "_") or "host"
+
+
+def _remove_orphans(folder):
+    """Remove the ``.<name>-<host>-<pid>-<random>.partial`` files of this host's dead processes."""
+    try:
+        names = [name for name in os.listdir(folder)
+                 if name.startswith(".") and name.endswith(".partial")]
+    except OSError:
+        return
+    for name in names:
+        fields = name[:-len(".partial")].rsplit("-", 3)
+        if (len(fields) == 4 and fields[1] == _HOST and fields[2].isdigit()
+                and _process_is_gone(int(fields[2]))):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+
+
+def _process_is_gone(pid):
+    """True when no process ``pid`` runs here (a process of another user counts as live)."""
+    if os.name == "nt":                 # os.kill would end the process there
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def _write_atomically(path, shape, dtype, fill):

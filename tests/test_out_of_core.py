@@ -2,6 +2,8 @@
 
 import gc
 import os
+import subprocess
+import sys
 import tracemalloc
 
 import joblib
@@ -79,6 +81,23 @@ def test_extract_through_a_symbolic_link_writes_its_target_and_keeps_the_link(tm
     extract(raw, X[:5], out=link)                           # replaced through the link
     assert link.is_symlink() and np.load(target).shape[0] == 5
     assert sorted(p.name for p in (tmp_path / "disk").iterdir()) == ["features.npy"]
+
+
+def test_a_write_removes_the_partial_files_of_dead_processes_on_this_host(tmp_path):
+    from features.chunks import _HOST
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    orphan = f".features.npy-{_HOST}-{dead}-abcd1234.partial"   # left by a SIGKILL
+    other_output = f".part-1.npy-{_HOST}-{dead}-abcd1234.partial"
+    kept = [f".features.npy-{_HOST}-{os.getpid()}-abcd1234.partial",  # a live writer's
+            f".features.npy-otherhost-{dead}-abcd1234.partial",      # another machine's
+            ".notes.partial", "features-a-b-c.partial"]              # not ours
+    for name in [orphan, other_output] + kept:
+        (tmp_path / name).write_bytes(b"x" * 10)
+    X = _images()[:8]
+    extract(RawPixels().fit(X), X, out=tmp_path / "features.npy")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept + ["features.npy"])
 
 
 def test_extract_interrupted_leaves_the_old_file_and_no_partial_one(tmp_path):
