@@ -142,7 +142,11 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
     shuffle : bool, default=True
         Draw the minibatches in a new random order every epoch.
     random_state : int, RandomState instance or None, default=None
-        Seeds shuffling, the validation split and random search.
+        Seeds shuffling, the validation split, random search, and the
+        preconditioner of 'lbfgs' and 'exact' (its sample of rows and its
+        random projection): as in scikit-learn, only an int makes two fits
+        of the same data equal; with None, full-batch fits agree to their
+        ``tol``, not bit for bit.
     warm_start : bool, default=False
         Start ``fit`` from the previous solution (the optimizer state starts
         afresh, except lbfgs's and exact's curvature pairs, corrected for a

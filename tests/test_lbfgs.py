@@ -353,3 +353,17 @@ def test_lbfgs_on_unscaled_digits_never_returns_nan():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf = SoftmaxClassifier(optimizer="lbfgs", alpha=1e-3, max_iter=50).fit(X, y)
     assert np.isfinite(clf.coef_).all() and clf.score(X, y) > 0.95
+
+
+@pytest.mark.parametrize("optimizer, make", [("lbfgs", SoftmaxClassifier), ("exact", LinearSVM)])
+def test_random_state_seeds_the_preconditioner(optimizer, make):
+    # more columns than the preconditioner's rank (256): a random projection
+    X, y = make_classification(600, 300, n_informative=20, n_classes=3, random_state=0)
+    X = X.astype(np.float32)
+    few = dict(optimizer=optimizer, alpha=1e-3, max_iter=3, tol=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        seeded = [make(random_state=7, **few).fit(X, y).coef_ for _ in range(2)]
+        unseeded = [make(random_state=seed, **few).fit(X, y).coef_ for seed in (1, 2)]
+    np.testing.assert_array_equal(seeded[0], seeded[1])     # an int repeats the fit
+    assert np.abs(unseeded[0] - unseeded[1]).max() > 1e-4   # the seed does steer it
