@@ -110,12 +110,14 @@ def check_npy_path(out):
     A symbolic link gives its target: the file is renamed over the target,
     and the link (a user's, to a bigger disk, say) stays a link to it.
     """
+    name = repr(os.fspath(out))
     if str(out).strip() and Path(out).is_symlink():
         out = Path(os.path.realpath(out))
+        name += f" (a link to {os.fspath(out)!r})"
     if not str(out).strip() or Path(out).is_dir():
-        raise IsADirectoryError(f"out={os.fspath(out)!r} is a folder; give a .npy file name.")
+        raise IsADirectoryError(f"out={name} is a folder; give a .npy file name.")
     if not Path(out).parent.is_dir():
-        raise FileNotFoundError(f"out={os.fspath(out)!r}: the folder "
+        raise FileNotFoundError(f"out={name}: the folder "
                                 f"{os.fspath(Path(out).parent)!r} does not exist; create it "
                                 "first.")
     return Path(out)

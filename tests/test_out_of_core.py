@@ -81,6 +81,10 @@ def test_extract_through_a_symbolic_link_writes_its_target_and_keeps_the_link(tm
     extract(raw, X[:5], out=link)                           # replaced through the link
     assert link.is_symlink() and np.load(target).shape[0] == 5
     assert sorted(p.name for p in (tmp_path / "disk").iterdir()) == ["features.npy"]
+    (tmp_path / "to_a_folder").symlink_to(tmp_path / "disk")
+    with pytest.raises(IsADirectoryError, match=r"out='.*to_a_folder' \(a link to '.*disk'\) "
+                       "is a folder"):
+        extract(raw, X, out=tmp_path / "to_a_folder")
 
 
 def test_a_write_removes_the_partial_files_of_dead_processes_on_this_host(tmp_path):
