@@ -37,7 +37,6 @@ Run: python bench/bench_classifier.py [--repeats 3] [--epochs 20] [--no-linearsv
 """
 
 import argparse
-import statistics
 import warnings
 
 import numpy as np
@@ -225,13 +224,8 @@ def bench_lbfgs(X_train, X_val, y_train, y_val, repeats, n=20000, alpha=1e-3, re
                 iters[name] = None
         fits = {name: (lambda make=make, k=k: make(k).fit(X, y))
                 for name, make in makers.items() if (k := iters[name]) is not None}
-        times = {name: [] for name in fits}
         models_ = {}
-        for _ in range(repeats):
-            for name, fit in fits.items():
-                models_[name], seconds = timed(fit)
-                times[name].append(seconds)
-    times = {name: statistics.median(ts) for name, ts in times.items()}
+        times = median_times(fits, repeats, results=models_)
     for name in makers:
         if iters[name] is None:
             print(f"  {name:<28} did not reach the target in {reference_iter} iterations",

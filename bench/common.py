@@ -36,12 +36,19 @@ def timed(fn):
     return result, time.perf_counter() - tic
 
 
-def median_times(fns, repeats):
-    """Median seconds of each callable in ``fns`` (a dict), run alternately."""
+def median_times(fns, repeats, results=None):
+    """Median seconds of each callable in ``fns`` (a dict), run alternately.
+
+    ``results``, a dict, receives what each callable returned last (say, a
+    fitted model to check), so that it need not be run once more.
+    """
     times = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
-            times[name].append(timed(fn)[1])
+            result, seconds = timed(fn)
+            times[name].append(seconds)
+            if results is not None:
+                results[name] = result
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
