@@ -30,10 +30,17 @@ from _pipeline.caching import CachedFeatures
 from _pipeline.cli import main
 from _pipeline.compare import compare
 from _pipeline.data import load_dataset
-from _pipeline.presets import DEFAULT_ALPHAS, FEATURES, LOSSES, feature_step, make_pipeline
+from _pipeline.presets import (
+    DEFAULT_ALPHAS,
+    FEATURES,
+    LOSSES,
+    default_alphas,
+    feature_step,
+    make_pipeline,
+)
 
 __all__ = ["make_pipeline", "compare", "CachedFeatures", "load_dataset", "main",
-           "feature_step", "FEATURES", "LOSSES", "DEFAULT_ALPHAS"]
+           "feature_step", "FEATURES", "LOSSES", "DEFAULT_ALPHAS", "default_alphas"]
 
 
 if __name__ == "__main__":

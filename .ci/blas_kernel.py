@@ -1,9 +1,9 @@
 """Check that OpenBLAS runs the kernel OPENBLAS_CORETYPE asks for (CI, issue 14).
 
-Usage: python .ci/blas_kernel.py KERNEL.  Exits 1 when NumPy's OpenBLAS reports
-another kernel (e.g. the CPU lacks the instructions, or the wheel was built
-without runtime kernel selection), so a kernel run cannot pass by testing the
-default kernel again.
+Usage: python .ci/blas_kernel.py KERNEL [THREADS].  Exits 1 when NumPy's
+OpenBLAS reports another kernel (e.g. the CPU lacks the instructions, or the
+wheel was built without runtime kernel selection), so a kernel run cannot pass
+by testing the default kernel again, or (with THREADS) another thread count.
 """
 import os
 import sys
@@ -26,3 +26,5 @@ print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}: OpenBLAS "
       f"{blas[0]['num_threads']} thread(s)")
 if not {g.lower() for g in got} <= accepted:
     sys.exit(f"asked for the {wanted} kernel, OpenBLAS runs {got}")
+if len(sys.argv) > 2 and blas[0]["num_threads"] != int(sys.argv[2]):
+    sys.exit(f"asked for {sys.argv[2]} BLAS threads, OpenBLAS runs {blas[0]['num_threads']}")

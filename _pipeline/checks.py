@@ -35,7 +35,14 @@ from features.patches import patch_grid
 
 from .caching import check_memory_folder
 from .data import label_of, stratified_split
-from .presets import build_classifier, check_feature_params, check_loss, feature_names, feature_step
+from .presets import (
+    build_classifier,
+    check_feature_params,
+    check_loss,
+    default_alphas,
+    feature_names,
+    feature_step,
+)
 
 #: The settings check of each of our extractors, by type.
 SETTINGS_CHECKS = {
@@ -64,6 +71,8 @@ class Settings(NamedTuple):
     params: dict
     classifier_params: dict
     dictionary: str = "once"
+    #: Decades the search may add beyond each edge of ``alphas``.
+    extend: int = 0
 
 
 class Plan(NamedTuple):
@@ -78,8 +87,11 @@ class Plan(NamedTuple):
 
 
 def check_settings(features, losses, alphas, *, cv, n_jobs, random_state, memory,
-                   feature_params, classifier_params, dictionary="once"):
+                   feature_params, classifier_params, dictionary="once", extend=0):
     """The settings of a comparison, checked without any image.
+
+    ``alphas=None`` stays None until :func:`check_data` knows the number of
+    training images (:func:`~._pipeline.presets.default_alphas`).
 
     Returns
     -------
@@ -94,7 +106,8 @@ def check_settings(features, losses, alphas, *, cv, n_jobs, random_state, memory
     """
     features = check_names(features, "features", lambda f: "+".join(feature_names(f)))
     losses = check_names(losses, "losses", check_loss)
-    alphas = check_alphas(alphas)
+    alphas = None if alphas is None else check_alphas(alphas)
+    check_params({"extend": [Integer(0, None)]}, {"extend": extend}, "compare")
     random_state = check_random_state(random_state)
     check_params({"n_jobs": N_JOBS, "dictionary": [StrOptions({"once", "per_split"})]},
                  {"n_jobs": n_jobs, "dictionary": dictionary}, "compare")
@@ -135,7 +148,7 @@ def check_settings(features, losses, alphas, *, cv, n_jobs, random_state, memory
             if check is not None:
                 check(extractor.get_params(), type(extractor).__name__)
     return Settings(features, losses, alphas, cv, n_jobs, random_state, memory, params,
-                    classifier_params, dictionary)
+                    classifier_params, dictionary, extend)
 
 
 def check_data(settings, X, y, *, test, test_size, class_names=None):
@@ -166,6 +179,8 @@ def check_data(settings, X, y, *, test, test_size, class_names=None):
                          "least 2.")
     X_train, y_train, X_test, y_test = split_test(X, y, test, test_size,
                                                   settings.random_state)
+    if settings.alphas is None:
+        settings = settings._replace(alphas=default_alphas(len(y_train)))
     cv = make_folds(settings.cv, y_train, settings.random_state, class_names)
     n_fit = smallest_fit(cv, len(y_train))
     for spec in settings.features:

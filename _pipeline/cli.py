@@ -28,8 +28,8 @@ from .checks import check_data, check_settings
 from .compare import run
 from .data import load_dataset, subsample
 from .estimate import describe
-from .presets import DEFAULT_ALPHAS, FEATURES, LOSSES
-from .tables import render
+from .presets import DEFAULT_ALPHAS, FEATURES, LOSSES, REFERENCE_IMAGES
+from .tables import grid_notes, render
 
 REPORT_FILES = {"report.md", "results.json", "alpha_curve.png", "confusion.png",
                 "optimizers.png", "hog.png", "templates.png", "dictionary.png"}
@@ -109,9 +109,15 @@ def _parser():
     parser.add_argument("--max-iter", type=int, default=None, metavar="N",
                         help="classifier epochs (lbfgs: iterations) (default: the "
                              "classifier's own budget)")
-    parser.add_argument("--alphas", nargs="+", type=float, default=list(DEFAULT_ALPHAS),
-                        metavar="ALPHA",
-                        help="regularization strengths to search (distinct, positive)")
+    parser.add_argument("--alphas", nargs="+", type=float, default=None, metavar="ALPHA",
+                        help="regularization strengths to search (distinct, positive) "
+                             "(default: five decades scaled to the training images, "
+                             f"{DEFAULT_ALPHAS[0]:g} to {DEFAULT_ALPHAS[-1]:g} at "
+                             f"{REFERENCE_IMAGES:,}, a decade lower per tenfold more)")
+    parser.add_argument("--extend", type=int, default=3, metavar="N",
+                        help="when the best alpha is at an edge of the grid, add up to N "
+                             "decades beyond it, one at a time, until the score turns down "
+                             "(0: search --alphas only)")
     parser.add_argument("--cv", type=int, default=3, metavar="K",
                         help="cross-validation folds (at least 2; every class needs K "
                              "training images)")
@@ -212,7 +218,8 @@ def _settings(parser, args):
                               n_jobs=args.n_jobs, random_state=args.seed, memory=args.cache,
                               feature_params=feature_params,
                               classifier_params=classifier_params,
-                              dictionary=args.dictionary.replace("-", "_"))
+                              dictionary=args.dictionary.replace("-", "_"),
+                              extend=args.extend)
     except ValueError as error:         # memory= is the command line's --cache
         parser.error(str(error).replace("memory=", "--cache "))
 
@@ -378,7 +385,8 @@ def main(argv=None):
             return 2
         run_settings = {
             "dataset": args.dataset, "features": settings.features, "losses": args.losses,
-            "alphas": args.alphas, "cv": args.cv, "optimizer": args.optimizer,
+            "alphas": plan.settings.alphas, "extend": args.extend, "cv": args.cv,
+            "optimizer": args.optimizer,
             "max_iter": args.max_iter, "max_train": args.max_train, "max_test": args.max_test,
             "image_size": args.image_size,
             "words": next((params["bovw"]["n_words"] for params in settings.params.values()
@@ -391,9 +399,11 @@ def main(argv=None):
             with tempfile.TemporaryDirectory(prefix="pipeline-cache-") as scratch:
                 cache = memory_of(scratch if args.cache is None else args.cache)
                 tic = time.perf_counter()
-                rows, estimators, features = run(plan, cache, verbose=verbose)
+                rows, estimators, features = run(plan, cache, verbose=verbose, warn=False)
                 run_settings["compare_seconds"] = round(time.perf_counter() - tic, 1)
                 print(render(rows))
+                for line in grid_notes(rows):
+                    print(line, file=sys.stderr if line.startswith("warning:") else sys.stdout)
                 report.write_report(staging, rows, estimators,
                                     dict(X_train=X, y_train=y, X_test=X_test, y_test=y_test,
                                          class_names=names, features=features),

@@ -10,6 +10,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import NamedTuple, Optional
 
 import joblib
 import numpy as np
@@ -18,16 +19,16 @@ from sklearn.pipeline import Pipeline
 from tqdm.auto import tqdm
 
 from classifiers import check_solver
-from features import extract, learns_from_data
+from features import extract, learns_from_data, take_rows
 
 from .caching import CachedFeatures, memory_of
 from .checks import check_data, check_flags, check_settings
-from .presets import DEFAULT_ALPHAS, feature_step, scaled_classifier
-from .tables import COLUMNS
+from .presets import feature_step, scaled_classifier
+from .tables import COLUMNS, edge_warning
 
 
 def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
-            alphas=DEFAULT_ALPHAS, *, cv=3, test=None, test_size=None, n_jobs=None,
+            alphas=None, *, extend=3, cv=3, test=None, test_size=None, n_jobs=None,
             random_state=0, memory=None, feature_params=None, classifier_params=None,
             dictionary="once", verbose=False, as_frame=False, return_estimators=False):
     """Grid-search ``alpha`` for each feature set and loss; refit; score on test data.
@@ -52,8 +53,20 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
         Feature specs for :func:`make_pipeline` (rows name them without
         spaces: ``'hog + color'`` is ``'hog+color'``).
     losses : sequence of str, default=('hinge', 'softmax')
-    alphas : sequence of float, default=(1e-2, 1e-1, 1.0, 10.0, 100.0)
-        Distinct positive regularization strengths to search.
+    alphas : sequence of float, default=None
+        Distinct positive regularization strengths to search.  None: five
+        decades scaled to the number of training images
+        (:func:`~._pipeline.presets.default_alphas`: 1e-2 to 100 at 4,000
+        images, 1e-3 to 10 at 40,000).
+    extend : int, default=3
+        When the best alpha of a feature set and loss lies at an edge of the
+        grid, the search adds a decade beyond that edge (a tenth of the
+        smallest alpha, or ten times the largest; every split continuing its
+        warm path from its solution at the edge) and again while the best
+        stays at the edge, up to ``extend`` decades on each side; 0 searches
+        ``alphas`` only.  A row whose best alpha is still at an edge then
+        comes with a ``UserWarning``.  A grid of one alpha is a choice, not a
+        search, and is not extended.
     cv : int or cross-validation splitter, default=3
         An int means that many stratified, shuffled folds (seeded by
         ``random_state``, so every feature set sees the same splits); every
@@ -99,7 +112,11 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
         ``test_accuracy``, ``feature_seconds`` (features of all training and
         test images), ``fit_seconds`` (scaler and classifier at the best
         alpha), ``search_seconds`` (the whole grid search), ``n_features``,
-        and ``alphas`` / ``cv_scores`` (the search curve).
+        ``alphas`` / ``cv_scores`` (the search curve, alphas ascending,
+        extensions included), ``grid`` (the alphas asked for), ``extended``
+        (the alphas the search added beyond the grid) and ``at_edge``
+        (``'low'`` or ``'high'`` when the best alpha is still at that edge of
+        the searched alphas, else None).
     estimators : dict, only with ``return_estimators=True``
 
     Raises
@@ -136,7 +153,8 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
     settings = check_settings(features, losses, alphas, cv=cv, n_jobs=n_jobs,
                               random_state=random_state, memory=memory,
                               feature_params=feature_params,
-                              classifier_params=classifier_params, dictionary=dictionary)
+                              classifier_params=classifier_params, dictionary=dictionary,
+                              extend=extend)
     plan = check_data(settings, X, y, test=test, test_size=test_size)
     with tempfile.TemporaryDirectory(prefix="pipeline-cache-") as scratch:
         cache = memory_of(scratch if settings.memory is None else settings.memory)
@@ -201,26 +219,32 @@ def warm_path(classifier):
     return bool(optimizer.full_batch)
 
 
-def _fold_scores(head, tail, X, y, train, test, alphas):
+def _fold_scores(head, tail, X, y, train, test, alphas, start=None):
     """Validation accuracy of ``tail`` at each alpha on one split, in the order of ``alphas``.
 
     ``head`` (None when ``X`` holds features already) computes the features
     of this split's images.  The scaler is fitted once for all alphas; with
     a full-batch solver the alphas go from the strongest to the weakest,
     each fit warm-started from the last (the optimum is the same, the fits
-    shorter, as for scikit-learn's regularization paths).
+    shorter, as for scikit-learn's regularization paths), the first from
+    ``start`` (``(coef_, intercept_)``, e.g. this split's solution at a
+    neighbouring alpha) when given.
 
     Returns
     -------
     scores : list of float
     solutions : list of (coef_, intercept_), or None
-        Each alpha's weights, for the refit to start from, when the solver
-        reaches the same optimum from any start (None otherwise).
+        Each alpha's weights, for the refit or an extension of the grid to
+        start from, when the solver reaches the same optimum from any start
+        (None otherwise).
     """
-    F_train, F_test = X[train], X[test]      # copies: the scaler may scale them in place
     if head is not None:
         head = clone(head)
-        F_train, F_test = head.fit_transform(F_train), head.transform(F_test)
+        F_train, F_test = head.fit_transform(X[train]), head.transform(X[test])
+    else:
+        # Copies (the scaler scales them in place), read from the features'
+        # file without mapping it, so only the copies count in this process.
+        F_train, F_test = take_rows(X, train), take_rows(X, test)
     scaler = clone(tail.named_steps["scale"]).set_params(copy=False)
     F_train = scaler.fit_transform(F_train)
     F_test = scaler.transform(F_test)
@@ -230,42 +254,117 @@ def _fold_scores(head, tail, X, y, train, test, alphas):
     scores, solutions = [None] * len(alphas), [None] * len(alphas)
     for i in order:
         model = classifier if warm else clone(classifier)
-        model.set_params(alpha=alphas[i], warm_start=warm).fit(F_train, y[train])
+        model.set_params(alpha=alphas[i], warm_start=warm)
+        if warm and start is not None:
+            model.fit(F_train, y[train], coef_init=start[0], intercept_init=start[1])
+            start = None
+        else:
+            model.fit(F_train, y[train])
         scores[i] = float(model.score(F_test, y[test]))
         solutions[i] = (model.coef_.copy(), model.intercept_.copy())
     return scores, (solutions if warm else None)
 
 
-def search(head, tail, X, y, alphas, splits, n_jobs=None, bar=None):
-    """Cross-validated accuracy of ``tail`` at every alpha: (mean per alpha, best index).
+class SearchResult(NamedTuple):
+    """What :func:`search` found: the curve, its best point and how the grid grew."""
+
+    #: Every alpha searched, ascending (the grid and its extensions).
+    alphas: list
+    #: Mean validation accuracy of each of ``alphas`` over the splits.
+    means: list
+    #: Index of the best alpha in ``alphas``.
+    best: int
+    #: ``coef_init`` / ``intercept_init`` for the refit at the best alpha, or None.
+    start: Optional[dict]
+    #: The alphas added beyond the grid, ascending.
+    extended: list
+    #: 'low' or 'high' when the best alpha is still at that edge, else None.
+    at_edge: Optional[str]
+
+
+def _splits_scores(head, tail, X, y, alphas, splits, n_jobs, bar, starts=None):
+    """:func:`_fold_scores` of every split as joblib tasks: (scores, solutions) per split."""
+    starts = [None] * len(splits) if starts is None else starts
+    tasks = joblib.Parallel(n_jobs=n_jobs, return_as="generator")(
+        joblib.delayed(_fold_scores)(head, tail, X, y, train, test, alphas, start)
+        for (train, test), start in zip(splits, starts))
+    results = []
+    for result in tasks:
+        results.append(result)
+        if bar is not None:
+            bar.update(len(alphas))
+    return results
+
+
+def _best(means):
+    """Index of the best of ``means`` (alphas ascending): the highest, and of equal
+    ones the strongest regularization (the largest alpha), met first on the warm
+    path from the strongest alpha to the weakest."""
+    means = np.asarray(means)
+    return int(len(means) - 1 - np.argmax(means[::-1]))
+
+
+def _edge(means, extend_left):
+    """The edge the best alpha lies at ('low' or 'high') while the grid may still grow
+    there, or None.  Ties go to the larger alpha (:func:`_best`), so a plateau
+    reaching the low edge ends the search (those fits are the slowest) and one
+    reaching the high edge is followed up to where the score falls."""
+    if len(means) < 2:
+        return None
+    best = _best(means)
+    if best == 0 and extend_left["low"]:
+        return "low"
+    if best == len(means) - 1 and extend_left["high"]:
+        return "high"
+    return None
+
+
+def search(head, tail, X, y, alphas, splits, n_jobs=None, bar=None, extend=0):
+    """Cross-validated accuracy of ``tail`` at every alpha, the grid grown past an edge.
 
     One task per split (:func:`_fold_scores`), through joblib, so the active
-    backend runs them (processes, or a Dask cluster).  The best alpha is the
-    first of the highest mean score, as ``GridSearchCV`` picks it.
+    backend runs them (processes, or a Dask cluster).  The best alpha has the
+    highest mean score, the largest of equal ones (:func:`_best`).  While it lies at an edge of the searched alphas, a decade is
+    added beyond that edge (at most ``extend`` on each side), each split
+    starting from its own solution at the edge, so the warm path goes on.
+    The search stops when the score turns down (the best is inside), or at
+    the limit; the result then says which edge the best is still at.
 
     Returns
     -------
-    means : list of float
-        Mean validation accuracy of each alpha over the splits.
-    best : int
-        Index of the best alpha.
-    start : dict or None
-        ``coef_init`` and ``intercept_init`` for the refit at the best
-        alpha: the mean of the splits' solutions there (the refit's
-        training set is their union, so its optimum lies near), when the
-        classifier reaches the same optimum from any start; None otherwise.
+    SearchResult
+        ``start`` holds ``coef_init`` and ``intercept_init`` for the refit
+        at the best alpha: the mean of the splits' solutions there (the
+        refit's training set is their union, so its optimum lies near), when
+        the classifier reaches the same optimum from any start; else None.
     """
-    tasks = joblib.Parallel(n_jobs=n_jobs, return_as="generator")(
-        joblib.delayed(_fold_scores)(head, tail, X, y, train, test, alphas)
-        for train, test in splits)
-    per_split, solutions = [], []
-    for scores, solved in tasks:
-        per_split.append(scores)
-        solutions.append(solved)
+    alphas = sorted(float(a) for a in alphas)
+    results = _splits_scores(head, tail, X, y, alphas, splits, n_jobs, bar)
+    per_split = [list(scores) for scores, _ in results]
+    solutions = [None if solved is None else list(solved) for _, solved in results]
+    left = {"low": extend if len(alphas) > 1 else 0, "high": extend if len(alphas) > 1 else 0}
+    extended = []
+    while (side := _edge(np.mean(per_split, axis=0), left)) is not None:
+        left[side] -= 1
+        at = 0 if side == "low" else len(alphas) - 1
+        alpha = float(f"{alphas[at] * (0.1 if side == 'low' else 10.0):.6g}")
         if bar is not None:
-            bar.update(len(alphas))
+            bar.total += len(splits)
+            bar.refresh()
+        starts = [None if solved is None else solved[at] for solved in solutions]
+        grown = _splits_scores(head, tail, X, y, [alpha], splits, n_jobs, bar, starts)
+        where = 0 if side == "low" else len(alphas)
+        alphas.insert(where, alpha)
+        extended.append(alpha)
+        for scores, solved, (new, new_solved) in zip(per_split, solutions, grown):
+            scores.insert(where, new[0])
+            if solved is not None:
+                solved.insert(where, new_solved[0])
     means = np.mean(per_split, axis=0)
-    best = int(np.argmax(means))
+    best = _best(means)
+    at_edge = None
+    if len(alphas) > 1 and best in (0, len(alphas) - 1):
+        at_edge = "low" if best == 0 else "high"
     start = None
     # Only solutions over every class can start the refit (a splitter that
     # leaves a class out of a training part gives weights of other shapes).
@@ -275,10 +374,24 @@ def search(head, tail, X, y, alphas, splits, n_jobs=None, bar=None):
            for solved in solutions):
         start = {"coef_init": np.mean([solved[best][0] for solved in solutions], axis=0),
                  "intercept_init": np.mean([solved[best][1] for solved in solutions], axis=0)}
-    return [float(m) for m in means], best, start
+    return SearchResult(alphas, [float(m) for m in means], best, start, sorted(extended),
+                        at_edge)
 
 
-def run(plan, cache, verbose=False):
+def _refit(tail, F, y, start):
+    """Fit ``tail`` (scaler, classifier) on all the training features ``F``: one copy in
+    memory (:func:`features.take_rows`), scaled in place, as the splits do."""
+    scaler, classifier = tail.named_steps["scale"], tail.named_steps["classifier"]
+    F = take_rows(F, np.arange(len(F)))
+    F = scaler.fit(F).transform(F, copy=False)
+    classifier.fit(F, y, **start)
+
+
+def _test_accuracy(tail, F, y):
+    return float(tail.score(take_rows(F, np.arange(len(F))), y))
+
+
+def run(plan, cache, verbose=False, warn=True):
     """The comparison of a checked :class:`~._pipeline.checks.Plan`.
 
     For every feature set: the extractor is fitted once on the training
@@ -299,6 +412,9 @@ def run(plan, cache, verbose=False):
         of the caller's, or the user's ``memory``).
     verbose : bool, default=False
         A progress bar per stage.
+    warn : bool, default=True
+        A ``UserWarning`` for each row whose best alpha is still at an edge
+        of the alphas searched (the command line prints them itself).
 
     Returns
     -------
@@ -334,21 +450,28 @@ def run(plan, cache, verbose=False):
                          desc=f"{feature} / {loss}: grid search", unit="fit", leave=False,
                          file=sys.stderr)
             tic = time.perf_counter()
-            means, best, start = search(head, tail, plan.X_train if per_split else F_train,
-                                        plan.y_train, alphas, splits, settings.n_jobs, stage)
+            found = search(head, tail, plan.X_train if per_split else F_train, plan.y_train,
+                           alphas, splits, settings.n_jobs, stage, extend=settings.extend)
             search_seconds = time.perf_counter() - tic
             stage.close()
-            tail.set_params(classifier__alpha=alphas[best])
+            best_alpha = found.alphas[found.best]
+            tail.set_params(classifier__alpha=best_alpha)
             tic = time.perf_counter()
-            tail.fit(F_train, plan.y_train,
-                     **{f"classifier__{key}": value for key, value in (start or {}).items()})
+            _refit(tail, F_train, plan.y_train, found.start or {})
             fit_seconds = time.perf_counter() - tic
             rows.append({
-                "features": feature, "loss": loss, "best_alpha": float(alphas[best]),
-                "cv_score": means[best],
-                "test_accuracy": float(tail.score(F_test, plan.y_test)),
+                "features": feature, "loss": loss, "best_alpha": best_alpha,
+                "cv_score": found.means[found.best],
+                "test_accuracy": _test_accuracy(tail, F_test, plan.y_test),
                 "feature_seconds": feature_seconds, "fit_seconds": fit_seconds,
                 "search_seconds": search_seconds, "n_features": int(F_train.shape[1]),
-                "alphas": list(alphas), "cv_scores": means})
+                "alphas": found.alphas, "cv_scores": found.means,
+                "grid": sorted(alphas), "extended": found.extended,
+                "at_edge": found.at_edge})
             estimators[feature, loss] = Pipeline([("features", extractor)] + tail.steps)
-    return [{key: row[key] for key in COLUMNS} for row in rows], estimators, computed
+    rows = [{key: row[key] for key in COLUMNS} for row in rows]
+    if warn:
+        for row in rows:
+            if row["at_edge"] is not None:
+                warnings.warn(edge_warning(row), UserWarning, stacklevel=3)
+    return rows, estimators, computed

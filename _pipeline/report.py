@@ -24,7 +24,7 @@ from features import BagOfVisualWords
 
 from .data import subsample, subsample_indices
 from .presets import build_classifier, hog_preset, make_pipeline
-from .tables import render
+from .tables import grid_notes, render
 
 
 def printable(name):
@@ -51,12 +51,22 @@ def _show(ax, image, title=None):
 
 
 def plot_alpha_curves(rows, path):
-    """Cross-validation accuracy against alpha, a line per feature set and loss."""
+    """Cross-validation accuracy against alpha, a line per feature set and loss: the
+    grid's points filled, those the search added beyond it hollow, the best one
+    starred (its label says when it is still at an edge)."""
     fig = _figure(6.5, 4)
     ax = fig.add_subplot()
     for row in rows:
-        ax.plot(row["alphas"], row["cv_scores"], marker="o",
-                label=f"{row['features']} / {row['loss']}")
+        edge = f" (best at the {row['at_edge']} edge)" if row["at_edge"] else ""
+        line, = ax.plot(row["alphas"], row["cv_scores"], marker="o",
+                        label=f"{row['features']} / {row['loss']}{edge}")
+        added = [(a, s) for a, s in zip(row["alphas"], row["cv_scores"])
+                 if a in row["extended"]]
+        if added:
+            ax.plot(*zip(*added), linestyle="none", marker="o", markersize=8,
+                    markerfacecolor="white", color=line.get_color())
+        ax.plot(row["best_alpha"], row["cv_score"], linestyle="none", marker="*",
+                markersize=12, color=line.get_color())
     ax.set(xscale="log", xlabel="alpha (L2 strength)", ylabel="cross-validation accuracy",
            title="Grid search over alpha")
     ax.grid(True, alpha=0.3)
@@ -341,7 +351,9 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
              f"Data: {settings['dataset']}, {len(y_train)} training and {len(y_test)} test "
              f"images of shape {tuple(X_train.shape[1:])}, {len(names)} classes.", "",
              "Settings: " + ", ".join(f"`{k}={v}`" for k, v in settings.items()), "",
-             "## Comparison", "", render(rows, "markdown"), "",
+             "## Comparison", "", render(rows, "markdown"), ""]
+    lines += [f"- {line}" for line in grid_notes(rows)] + ([""] if grid_notes(rows) else [])
+    lines += [
              f"Best on the test images: **{best['features']} / {best['loss']}**, accuracy "
              f"{best['test_accuracy']:.4f} at alpha {best['best_alpha']:g}.", ""]
     for note in notes:

@@ -65,7 +65,7 @@ from sklearn.preprocessing import StandardScaler
 import pipeline
 from _pipeline.data import subsample
 from _pipeline.presets import build_classifier
-from _pipeline.tables import render
+from _pipeline.tables import grid_notes, render
 from classifiers import SoftmaxClassifier
 from features import ChunkedScaler, extract
 from pipeline import CachedFeatures
@@ -73,6 +73,10 @@ from pipeline import CachedFeatures
 ROOT = Path(__file__).resolve().parent.parent
 
 ALPHAS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
+
+#: Coates, Lee & Ng (2011), CIFAR-10 test accuracy of their triangle features
+#: (6x6 patches, stride 1, whitened) by dictionary size.
+PAPER = {1600: 0.779, 4000: 0.796}
 
 
 def _subset(X, y, n):
@@ -159,12 +163,12 @@ def caching(X, y, feature, loss, n_jobs, feature_params, repeats):
 
 # ------------------------------------------------------------------ full run
 
-def _main_job(checkout, out, words):
-    """Run the main job on all the shared images from ``checkout``: (seconds, peak RSS
-    in bytes, its results.json)."""
-    command = [sys.executable, "pipeline.py", "--dataset", str(SHARED_CIFAR10 / "train"),
+def _main_job(checkout, out, words, losses, dataset):
+    """Run the main job on all the images of ``dataset`` from ``checkout``: (seconds,
+    peak RSS in bytes, its results.json)."""
+    command = [sys.executable, "pipeline.py", "--dataset", str(dataset),
                "--max-train", "0", "--max-test", "0", "--words", str(words),
-               "--out", str(out), "--quiet"]
+               "--loss", *losses, "--out", str(out), "--quiet"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     tic = time.perf_counter()
     subprocess.run(command, cwd=checkout, check=True)
@@ -190,8 +194,13 @@ def _stages(seconds, results):
     return parts
 
 
-def full(words, before):
-    """The main job on the 50,000 shared images, now (and at ``before``)."""
+def full(words, before, losses=("hinge",), dataset=None):
+    """The main job on the 50,000 shared images (or ``dataset``), now (and at ``before``)."""
+    dataset = SHARED_CIFAR10 / "train" if dataset is None else Path(dataset).resolve()
+    split = ("its test/ images" if (Path(dataset) / "test").is_dir() else
+             "a stratified 20% of its images held out (not the official test set)")
+    print(f"dataset {dataset}: test accuracy on {split}; alpha picked by 3-fold "
+          "cross-validation on the training images only", flush=True)
     runs = {}
     with tempfile.TemporaryDirectory(prefix="bench-full-") as folder:
         checkouts = {"now": ROOT}
@@ -203,8 +212,9 @@ def full(words, before):
         try:
             for name, checkout in checkouts.items():
                 print(f"full run, {name}: python pipeline.py --max-train 0 --max-test 0 "
-                      f"--words {words}", flush=True)
-                runs[name] = _main_job(checkout, Path(folder) / f"report-{len(runs)}", words)
+                      f"--words {words} --loss {' '.join(losses)}", flush=True)
+                runs[name] = _main_job(checkout, Path(folder) / f"report-{len(runs)}", words,
+                                       losses, dataset)
         finally:
             if before:
                 subprocess.run(["git", "worktree", "remove", "--force",
@@ -212,12 +222,23 @@ def full(words, before):
     for name, (seconds, peak, results) in runs.items():
         print(f"\n{name}:")
         print(render(results["rows"]))
+        for line in grid_notes(results["rows"]) if "grid" in results["rows"][0] else []:
+            print(f"  {line}")
         for stage, t in _stages(seconds, results).items():
             print(f"  {stage:28s} {t:7.1f} s")
         print(f"full run ({name}) | {seconds:.0f} s ({seconds / 60:.1f} min) wall | "
               f"peak RSS {peak / 2**30:.2f} GB | test accuracy "
-              + ", ".join(f"{r['features']} {r['test_accuracy']:.4f}"
+              + ", ".join(f"{r['features']} / {r['loss']} {r['test_accuracy']:.4f}"
                           for r in results["rows"]), flush=True)
+        for r in results["rows"]:
+            if r["features"] == "bovw":
+                paper = PAPER.get(words)
+                summary(f"{r['features']} ({words} words) / {r['loss']}, test accuracy "
+                        f"(alpha {r['best_alpha']:g} by cross-validation)",
+                        f"{r['test_accuracy']:.4f}",
+                        "no published figure" if paper is None else
+                        f"Coates et al. 2011: {paper:.3f}",
+                        "" if paper is None else f"{r['test_accuracy'] - paper:+.4f}")
     if len(runs) == 2:
         (now, *_), (old, *_) = runs["now"], runs[next(k for k in runs if k != "now")]
         summary("full run, now vs before", f"{now:.0f} s", f"{old:.0f} s",
@@ -400,6 +421,12 @@ def main():
     parser.add_argument("--before", default=None, metavar="COMMIT",
                         help="full: also run the main job from this commit")
     parser.add_argument("--full-words", type=int, default=1600)
+    parser.add_argument("--full-losses", nargs="+", default=["hinge"],
+                        help="full: the main job's --loss")
+    parser.add_argument("--full-dataset", default=None, metavar="PATH",
+                        help="full: the main job's --dataset (default: the shared "
+                             "training images; a folder with train/ and test/ scores on "
+                             "its test/ images)")
     parser.add_argument("--scale-images", type=int, default=500_000)
     parser.add_argument("--scale-dir", default=None,
                         help="scale: folder for the images and features (default: a "
@@ -432,7 +459,7 @@ def main():
         if not (SHARED_CIFAR10 / "train").is_dir():
             print("../shared/data/cifar10 is not here: nothing to measure.")
             return
-        full(args.full_words, args.before)
+        full(args.full_words, args.before, args.full_losses, args.full_dataset)
         if args.sections == ["full"]:
             return
     data = cifar10_train_images()

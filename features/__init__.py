@@ -16,7 +16,7 @@ from .bovw import (
                    check_bovw_size,
                    learn_dictionary,
 )
-from .chunks import ChunkedScaler, extract, learns_from_data
+from .chunks import ChunkedScaler, extract, learns_from_data, take_rows
 from .color import (
                    ColorHistogram,
                    check_color_settings,
@@ -34,4 +34,4 @@ __all__ = ["BagOfVisualWords", "HOG", "ColorHistogram", "RawPixels", "hog", "hog
            "check_hog_settings", "check_hog_size", "check_color_settings",
            "check_color_size", "check_bovw_settings", "check_bovw_size",
            "load_image_folder", "load_cifar10", "fetch_cifar10", "extract",
-           "learns_from_data", "ChunkedScaler"]
+           "learns_from_data", "take_rows", "ChunkedScaler"]

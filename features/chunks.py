@@ -20,6 +20,7 @@ leaking anything.
 
 import contextlib
 import errno
+import mmap
 import os
 import socket
 import tempfile
@@ -36,7 +37,7 @@ from _constraints import N_JOBS, Flag, HasMethods, Integer, validate
 
 from .base import ImageTransformer
 
-__all__ = ["extract", "learns_from_data", "ChunkedScaler", "DEFAULT_CHUNK_ROWS"]
+__all__ = ["extract", "learns_from_data", "take_rows", "ChunkedScaler", "DEFAULT_CHUNK_ROWS"]
 
 #: Images per chunk: 2,048 CIFAR images are 6 MB of pixels and 25 MB of raw
 #: features in float32; a chunk is large enough to keep BLAS and the batched
@@ -295,6 +296,76 @@ def extract(transformer, X, *, chunk_rows=DEFAULT_CHUNK_ROWS, out=None, n_jobs=N
     finally:
         bar.close()
 
+
+
+def _mapped_file(X):
+    """``(path, offset)`` of the ``.npy`` data behind ``X`` when ``X`` is a whole
+    memory-mapped file as ``np.load(mmap_mode='r')`` returns it, else None."""
+    if not (isinstance(X, np.memmap) and isinstance(X.base, mmap.mmap) and X.filename
+            and X.ndim == 2 and X.flags.c_contiguous):
+        return None                     # a view of a map: its offset is its parent's
+    try:
+        if os.path.getsize(X.filename) != X.offset + X.nbytes:
+            return None                 # the file changed since it was mapped
+    except OSError:
+        return None
+    return X.filename, X.offset
+
+
+def take_rows(X, rows, block_rows=1024):
+    """``X[rows]`` in memory; from a memory-mapped ``.npy`` file, read with file reads.
+
+    Slicing a memory map maps the pages it reads into this process, where
+    they count in its resident memory for as long as the map lives, on top
+    of the copy; a grid search that slices the same features for every split
+    would hold the whole file there.  Read block by block with ``readinto``
+    instead, the pages stay in the operating system's file cache (shared,
+    reclaimable) and the process holds the copy alone.
+
+    Parameters
+    ----------
+    X : ndarray or numpy.memmap of shape (n_samples, n_features)
+    rows : array-like of int, shape (n_rows,)
+        Row indices, in any order (repeats allowed).
+    block_rows : int, default=1024
+        Rows of the file read at once.
+
+    Returns
+    -------
+    taken : ndarray of shape (n_rows, n_features)
+        A new array, equal to ``X[rows]``.
+    """
+    rows = np.asarray(rows)
+    mapped = _mapped_file(X)
+    if mapped is None or rows.ndim != 1 or rows.dtype.kind not in "iu":
+        return X[rows]
+    n = X.shape[0]
+    if rows.size and (rows.min() < -n or rows.max() >= n):
+        return X[rows]                  # the IndexError NumPy gives
+    rows = np.where(rows < 0, rows + n, rows)
+    order = np.argsort(rows, kind="stable")
+    wanted = rows[order]
+    taken = np.empty((rows.size, X.shape[1]), X.dtype)
+    block = np.empty((block_rows, X.shape[1]), X.dtype)
+    row_bytes = X.shape[1] * X.dtype.itemsize
+    path, offset = mapped
+    with open(path, "rb", buffering=0) as f:
+        for start in range(0, n, block_rows):
+            lo, hi = np.searchsorted(wanted, [start, start + block_rows])
+            if lo == hi:
+                continue
+            stop = min(start + block_rows, n)
+            f.seek(offset + start * row_bytes)
+            buffer = memoryview(block[:stop - start]).cast("B")
+            got = 0
+            while got < buffer.nbytes:  # a raw read may return less than asked
+                count = f.readinto(buffer[got:])
+                if not count:
+                    raise OSError(f"{path} ended before its {n} rows: it changed while "
+                                  "being read.")
+                got += count
+            taken[order[lo:hi]] = block[wanted[lo:hi] - start]
+    return taken
 
 
 class ChunkedScaler(StandardScaler):

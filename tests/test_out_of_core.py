@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import tracemalloc
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -245,7 +246,7 @@ def test_compare_warm_path_is_on_by_default_and_finds_the_cold_optimum(monkeypat
 
     assert compare_module.warm_path(scaled_classifier(loss).named_steps["classifier"])
     X, y = shapes_and_colours()
-    kwargs = dict(features=["hog"], losses=[loss], alphas=[1e-2, 1e-1, 1.0], cv=2,
+    kwargs = dict(features=["hog"], losses=[loss], alphas=[1e-2, 1e-1, 1.0], extend=0, cv=2,
                   classifier_params={"tol": 1e-6, "max_iter": 2000})
     warm = pipeline.compare(X, y, **kwargs)
     monkeypatch.setattr(compare_module, "warm_path", lambda classifier: False)
@@ -390,3 +391,53 @@ def test_a_full_disk_is_an_os_error_before_any_work_and_leaves_nothing(tmp_path,
         ChunkedScaler(temp_folder=tmp_path).fit_transform(
             np.load(tmp_path / "F.npy", mmap_mode="r"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["F.npy", "features.npy"]
+
+
+# ------------------------------------------------------------------ take_rows
+
+def _mapped_rss_kib(path):
+    """Resident KiB of this process's mappings of ``path`` (Linux /proc/self/smaps)."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if "-" in fields[0] and len(fields) >= 5:   # a mapping's header line
+            inside = len(fields) >= 6 and fields[-1] == str(path)
+        elif inside and fields[0] == "Rss:":
+            total += int(fields[1])
+    return total
+
+
+@pytest.mark.parametrize("rows", [np.arange(3000), np.array([2999, 0, 0, -1, 17]),
+                                  np.array([], dtype=int)])
+def test_take_rows_of_a_memory_map_equals_fancy_indexing(tmp_path, rows):
+    from features import take_rows
+
+    X = np.random.default_rng(0).random((3000, 37), dtype=np.float32)
+    np.save(tmp_path / "X.npy", X)
+    mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
+    taken = take_rows(mapped, rows, block_rows=256)
+    assert type(taken) is np.ndarray and taken.dtype == X.dtype
+    np.testing.assert_array_equal(taken, X[rows])
+    shuffled = np.random.default_rng(1).permutation(3000)[:1000]
+    np.testing.assert_array_equal(take_rows(mapped, shuffled, block_rows=100), X[shuffled])
+    # a view of the map (its offset is its parent's) and plain arrays are sliced as usual
+    np.testing.assert_array_equal(take_rows(mapped[10:], [0, 5]), X[[10, 15]])
+    np.testing.assert_array_equal(take_rows(X, rows), X[rows])
+    with pytest.raises(IndexError):
+        take_rows(mapped, [3000])
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="Linux /proc")
+def test_take_rows_leaves_the_file_out_of_the_process_memory(tmp_path):
+    # Slicing a memory map maps the pages it reads, which count in the
+    # process's resident memory on top of the copy; take_rows reads the file.
+    from features import take_rows
+
+    path = tmp_path / "X.npy"
+    np.save(path, np.ones((2048, 1024), np.float32))           # 8 MiB
+    mapped = np.load(path, mmap_mode="r")
+    taken = take_rows(mapped, np.arange(0, 2048, 2))
+    assert taken.sum() == 1024 * 1024
+    assert _mapped_rss_kib(path) < 64
+    mapped[np.arange(0, 2048, 2)]                                 # what it avoids
+    assert _mapped_rss_kib(path) > 4 * 1024

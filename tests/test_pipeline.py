@@ -284,7 +284,7 @@ def test_cached_features_forward_names_and_refit_on_new_data(tmp_path):
 def test_compare_table_and_estimators():
     X, y = shapes_and_colours(n_per_class=40)
     table, models = pipeline.compare(X, y, features=["raw", "hog+color"], losses=["hinge"],
-                                     alphas=[1e-3, 1e-1], cv=2, test_size=0.25,
+                                     alphas=[1e-3, 1e-1], extend=0, cv=2, test_size=0.25,
                                      classifier_params={"max_iter": 50},
                                      return_estimators=True)
     assert [r["features"] for r in table] == ["raw", "hog+color"]
