@@ -164,6 +164,18 @@ def test_a_file_of_another_version_is_refused(saved, tmp_path, key, value, match
         load_model(_rewrite(saved, tmp_path / "other.skops", change))
 
 
+def test_other_library_versions_load_with_a_warning_naming_them(saved, tmp_path):
+    def change(text):
+        schema = json.loads(text)
+        versions = schema["content"]["metadata"]["content"]["versions"]["content"]
+        versions["scikit-learn"]["content"] = '"0.1"'
+        return json.dumps(schema)
+
+    with pytest.warns(UserWarning, match=r"trained with scikit-learn 0\.1 \(here "):
+        model = load_model(_rewrite(saved, tmp_path / "older.skops", change))
+    assert model.classes_.tolist() == NAMES
+
+
 def test_bad_model_files_are_refused_by_name(tmp_path):
     with pytest.raises(ModelFileError, match="no such model file"):
         load_model(tmp_path / "missing.skops")
@@ -215,6 +227,7 @@ def test_predict_command_writes_the_model_s_predictions(saved, photo_folder, tmp
     assert code == 0
     captured = capsys.readouterr()
     assert "notes.png" in captured.err and "(7 images)" in captured.out
+    assert ".hidden.png" not in captured.err            # hidden files are not listed
     with open(out, newline="") as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == ["file", "predicted", "class_1", "probability_1", "class_2",
@@ -270,6 +283,16 @@ def test_predict_command_usage_errors_exit_2(saved, photo_folder, options, match
     with pytest.raises(SystemExit) as exit_info:
         pipeline.main(["predict", str(saved), str(photo_folder[0]), *options])
     assert exit_info.value.code == 2 and match in capsys.readouterr().err
+
+
+def test_predict_command_help(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        pipeline.main(["predict", "--help"])
+    text = capsys.readouterr().out
+    assert exit_info.value.code == 0
+    for option in ("MODEL", "--top-k", "--resize", "--skip-unreadable", "--batch-size",
+                   "exit codes"):
+        assert option in text, option
 
 
 def test_predict_command_names_a_missing_path(saved, tmp_path, capsys):
