@@ -266,8 +266,15 @@ def test_predict_command_refuses_bad_model_files_in_one_line(saved, photo_folder
                                                              capsys):
     root, _ = photo_folder
     (tmp_path / "fake.skops").write_text("not a model")
+    older = _rewrite(saved, tmp_path / "older.skops",
+                     lambda text: text.replace('"content": "1"', '"content": "0"', 1))
+    assert '"content": "0"' in zipfile.ZipFile(older).read("schema.json").decode()
+    altered = _rewrite(saved, tmp_path / "altered.skops",
+                       lambda text: text.replace('"features.hog"', '"builtins"', 1))
     for model, match in [(tmp_path / "none.skops", "no such model file"),
-                         (tmp_path / "fake.skops", "not a skops model file")]:
+                         (tmp_path / "fake.skops", "not a skops model file"),
+                         (older, "(model format 0); this is"),
+                         (altered, "refusing to load it: builtins.HOG")]:
         assert pipeline.main(["predict", str(model), str(root), "--quiet"]) == 2
         err = capsys.readouterr().err
         assert match in err and err.count("\n") == 1
