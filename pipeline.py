@@ -14,7 +14,11 @@ command line), which imports the libraries :mod:`features` and
   (:class:`CachedFeatures`), refits the best, and scores it on test data.
 * :func:`load_dataset` reads CIFAR-10 or an image folder for the command line.
 * :func:`main` is the command line (``python pipeline.py --help``): the
-  comparison on CIFAR-10 or your images, and a report with plots.
+  comparison on CIFAR-10 or your images, and a report with plots and the
+  best model (``model.skops``); ``python pipeline.py predict MODEL PATH...``
+  classifies image files with a saved model into a CSV file.
+* :func:`load_model` loads a saved model (skops, only trusted types built):
+  a :class:`Model`, whose ``predict`` takes images and returns class names.
 
 Examples
 --------
@@ -26,10 +30,12 @@ Examples
 
 import sys
 
+from _pipeline import __version__
 from _pipeline.caching import CachedFeatures
 from _pipeline.cli import main
 from _pipeline.compare import compare
 from _pipeline.data import load_dataset
+from _pipeline.model import Model, ModelFileError, load_model
 from _pipeline.presets import (
     DEFAULT_ALPHAS,
     FEATURES,
@@ -40,7 +46,8 @@ from _pipeline.presets import (
 )
 
 __all__ = ["make_pipeline", "compare", "CachedFeatures", "load_dataset", "main",
-           "feature_step", "FEATURES", "LOSSES", "DEFAULT_ALPHAS", "default_alphas"]
+           "feature_step", "FEATURES", "LOSSES", "DEFAULT_ALPHAS", "default_alphas",
+           "load_model", "Model", "ModelFileError", "__version__"]
 
 
 if __name__ == "__main__":

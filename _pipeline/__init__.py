@@ -7,8 +7,13 @@
 * :mod:`.tables`: the rows' columns and their one renderer.
 * :mod:`.data`: loading, subsets and splits for the command line.
 * :mod:`.report`: the plots and files of ``--out``.
+* :mod:`.model`: :class:`~.model.Model`, a fitted pipeline saved and loaded with skops.
+* :mod:`.predict`: ``python pipeline.py predict``, a model's predictions on image files.
 * :mod:`.cli`: the command line.
 
 Imports point one way: :mod:`pipeline` -> here -> :mod:`features` and
 :mod:`classifiers`; nothing here imports :mod:`pipeline`.
 """
+
+#: This project's version (pyproject.toml's), recorded in every model file.
+__version__ = "0.1.0"

@@ -28,11 +28,13 @@ from .checks import check_data, check_settings
 from .compare import run
 from .data import load_dataset, subsample
 from .estimate import describe
+from .predict import predict_main
 from .presets import DEFAULT_ALPHAS, FEATURES, LOSSES, REFERENCE_IMAGES
 from .tables import grid_notes, render
 
 REPORT_FILES = {"report.md", "results.json", "alpha_curve.png", "confusion.png",
-                "optimizers.png", "hog.png", "templates.png", "dictionary.png"}
+                "optimizers.png", "hog.png", "templates.png", "dictionary.png",
+                "gallery.png", "model.skops"}
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
@@ -49,9 +51,13 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
 
 _EPILOG = """\
 The report (report.md, results.json, alpha_curve.png, confusion.png,
-optimizers.png, hog.png, templates.png, and dictionary.png with bovw) is
-written into a hidden folder beside --out and renamed into place when
-complete: a failed or interrupted run leaves --out as it was.
+gallery.png, optimizers.png, hog.png, templates.png, dictionary.png with
+bovw, and model.skops, the best model) is written into a hidden folder
+beside --out and renamed into place when complete: a failed or interrupted
+run leaves --out as it was.
+
+  python pipeline.py predict MODEL PATH...   classify images with a saved
+                                             model (predict --help)
 
 exit codes:
   0    done
@@ -347,7 +353,14 @@ def _command_line_hint(message):
             .replace("pass on_error='skip'", "pass --skip-unreadable"))
 
 def main(argv=None):
-    """Run the comparison and write the report; returns the exit code."""
+    """Run the comparison and write the report; returns the exit code.
+
+    ``predict`` as the first argument runs :func:`._pipeline.predict.predict_main`
+    (``python pipeline.py predict MODEL PATH...``) instead.
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["predict"]:
+        return predict_main(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     _check_args(parser, args)

@@ -324,9 +324,10 @@ def search(head, tail, X, y, alphas, splits, n_jobs=None, bar=None, extend=0):
 
     One task per split (:func:`_fold_scores`), through joblib, so the active
     backend runs them (processes, or a Dask cluster).  The best alpha has the
-    highest mean score, the largest of equal ones (:func:`_best`).  While it lies at an edge of the searched alphas, a decade is
-    added beyond that edge (at most ``extend`` on each side), each split
-    starting from its own solution at the edge, so the warm path goes on.
+    highest mean score, the largest of equal ones (:func:`_best`).  While it
+    lies at an edge of the searched alphas, a decade is added beyond that
+    edge (at most ``extend`` on each side), each split starting from its own
+    solution at the edge, so the warm path goes on.
     The search stops when the score turns down (the best is inside), or at
     the limit; the result then says which edge the best is still at.
 

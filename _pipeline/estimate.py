@@ -139,7 +139,10 @@ def describe(plan):
     flop = _gemm_seconds_per_flop()
     lines = [f"plan: {n_train:,} training and {n_test:,} test images of "
              f"{'x'.join(map(str, plan.X_train.shape[1:]))}; per feature set and loss, "
-             f"{len(settings.alphas)} alphas x {splits} folds + 1 refit = {n_fits} fits"]
+             f"{len(settings.alphas)} alphas x {splits} folds + 1 refit = {n_fits} fits"
+             + (f" (and {splits} more for each decade the grid grows past an edge, at most "
+                f"{settings.extend} per edge)" if settings.extend and len(settings.alphas) > 1
+                else "")]
     total = 0.0
     for spec in settings.features:
         seconds, width = _feature_seconds(spec, settings.params[spec], plan.X_train,

@@ -2,8 +2,10 @@
 
 Plots use matplotlib's object API (``matplotlib.figure.Figure``), so no global
 backend is selected and nothing opens a window.  :func:`write_report` writes
-``report.md``, ``results.json`` and the PNG files into a folder that the
-command line then renames into place (:mod:`._pipeline.cli`).
+``report.md``, ``results.json``, the PNG files (the confusion matrix and the
+gallery of misclassified test images among them) and ``model.skops``, the
+best model (:func:`save_best_model`), into a folder that the command line
+then renames into place (:mod:`._pipeline.cli`).
 """
 
 import json
@@ -23,6 +25,7 @@ from classifiers.optimizers import OPTIMIZERS
 from features import BagOfVisualWords
 
 from .data import subsample, subsample_indices
+from .model import Model
 from .presets import build_classifier, hog_preset, make_pipeline
 from .tables import grid_notes, render
 
@@ -223,6 +226,97 @@ def plot_dictionary(tile, path):
     fig.savefig(path)
 
 
+def class_metrics(matrix, class_names):
+    """Precision, recall and F1 of each class, from a confusion matrix.
+
+    Precision is the share of the images predicted as a class that are of
+    it (a column of the matrix), recall the share of a class's images
+    predicted as it (a row); F1 their harmonic mean.  A ratio of 0 / 0 (no
+    image predicted as a class, or none of it) counts as 0, as
+    scikit-learn's ``zero_division=0``.
+
+    Parameters
+    ----------
+    matrix : ndarray of shape (n_classes, n_classes)
+        Counts, rows true classes, columns predicted ones.
+    class_names : sequence of str
+
+    Returns
+    -------
+    rows : list of dict
+        ``class``, ``precision``, ``recall``, ``f1``, ``support`` (test
+        images of the class) per class, in the order of ``class_names``.
+    """
+    matrix = np.asarray(matrix, dtype=np.int64)
+    hits = np.diag(matrix).astype(np.float64)
+    support, predicted = matrix.sum(axis=1), matrix.sum(axis=0)
+    precision = np.divide(hits, predicted, out=np.zeros_like(hits), where=predicted > 0)
+    recall = np.divide(hits, support, out=np.zeros_like(hits), where=support > 0)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=np.zeros_like(hits), where=both > 0)
+    return [{"class": name, "precision": float(p), "recall": float(r), "f1": float(f),
+             "support": int(n)}
+            for name, p, r, f, n in zip(class_names, precision, recall, f1, support)]
+
+
+def class_metrics_lines(metrics):
+    """The markdown table of :func:`class_metrics`, with the mean over the classes
+    that have test images (the macro average)."""
+    lines = ["| class | precision | recall | F1 | test images |", "|---|---:|---:|---:|---:|"]
+    for row in metrics:
+        lines.append(f"| {row['class']} | {row['precision']:.3f} | {row['recall']:.3f} | "
+                     f"{row['f1']:.3f} | {row['support']} |")
+    present = [row for row in metrics if row["support"] > 0]
+    means = {key: np.mean([row[key] for row in present]) for key in ("precision", "recall", "f1")}
+    lines.append(f"| *macro average* | {means['precision']:.3f} | {means['recall']:.3f} | "
+                 f"{means['f1']:.3f} | {sum(row['support'] for row in present)} |")
+    return lines
+
+
+#: Misclassified test images the gallery shows at most.
+GALLERY_SIZE = 24
+
+
+def misclassified(y_true, y_pred, n=GALLERY_SIZE, seed=0):
+    """Sorted indices of at most ``n`` misclassified images, drawn at random (seeded)
+    when there are more, so that the gallery is not the first classes' alone."""
+    wrong = np.flatnonzero(np.asarray(y_true) != np.asarray(y_pred))
+    if len(wrong) > n:
+        wrong = np.sort(np.random.default_rng(seed).choice(wrong, n, replace=False))
+    return wrong
+
+
+def plot_misclassified(images, true_names, predicted_names, title, path, columns=6):
+    """A gallery of images, each titled with its true and its predicted class."""
+    n = len(images)
+    rows = -(-n // columns)
+    width = min(n, columns)
+    fig = _figure(1.5 * width + 0.2, 1.75 * rows + 0.4)
+    fig.suptitle(title, fontsize="medium")
+    for i in range(n):
+        ax = fig.add_subplot(rows, width, i + 1)
+        _show(ax, images[i])
+        ax.set_title(f"true: {true_names[i]}\npred: {predicted_names[i]}", fontsize="x-small",
+                     color="firebrick")
+    fig.savefig(path)
+
+
+def save_best_model(folder, best, estimator, data, settings):
+    """Write the best pipeline to ``folder/model.skops`` (:class:`~._pipeline.model.Model`),
+    with its classes, image shape, settings and scores; returns the file name."""
+    info = {"features": best["features"], "loss": best["loss"],
+            "alpha": best["best_alpha"], "cv_score": best["cv_score"],
+            "test_accuracy": best["test_accuracy"], "n_train": int(len(data["y_train"])),
+            "settings": {k: v for k, v in settings.items() if k != "compare_seconds"}}
+    Model(estimator, class_names=list(data["class_names"]),
+          image_shape=data["X_train"].shape[1:], info=info).save(Path(folder) / MODEL_FILE)
+    return MODEL_FILE
+
+
+#: The file of the best model in the report folder.
+MODEL_FILE = "model.skops"
+
+
 def _fitted_bovw(estimator):
     step = estimator.named_steps["features"]
     if isinstance(step, BagOfVisualWords):
@@ -232,8 +326,29 @@ def _fitted_bovw(estimator):
     return None
 
 
+def best_model_lines(best, metrics, model_file, gallery):
+    """The report's sections on the best model: its per-class scores and its file."""
+    lines = [f"## Per-class precision, recall and F1 of the best model ({best['features']} / "
+             f"{best['loss']})", "", *class_metrics_lines(metrics), "",
+             "Rows follow the true classes of the confusion matrix below"
+             + (", and the [gallery](gallery.png) shows misclassified test images." if gallery
+                else "; every test image was classified correctly (no gallery)."), "",
+             "## The best model", "",
+             f"`{model_file}` holds the best pipeline ({best['features']} / {best['loss']}, "
+             f"alpha {best['best_alpha']:g}) with its classes, image size, settings and "
+             "library versions; classify new images with it:", "",
+             f"    python pipeline.py predict {model_file} IMAGES... --out predictions.csv", "",
+             f"or from Python: `pipeline.load_model('{model_file}').predict(images)`.", ""]
+    return lines
+
+
 def write_report(folder, rows, estimators, data, settings, *, verbose=False):
-    """Write ``report.md``, ``results.json`` and the PNG plots into ``folder``.
+    """Write ``report.md``, ``results.json``, the PNG plots and ``model.skops`` into ``folder``.
+
+    The best model is the row of the highest test accuracy (ties: the
+    highest cross-validation score); the confusion matrix, the per-class
+    precision, recall and F1, the gallery of misclassified test images and
+    the saved model are all of it.
 
     Parameters
     ----------
@@ -257,7 +372,7 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
     names = [printable(name) for name in data["class_names"]]
     settings = {k: printable(v) if isinstance(v, str) else v for k, v in settings.items()}
     seed = settings.get("seed", 0)
-    bar = tqdm(total=6, disable=not verbose, desc="report", leave=False, file=sys.stderr)
+    bar = tqdm(total=8, disable=not verbose, desc="report", leave=False, file=sys.stderr)
     plots = {}
 
     plot_alpha_curves(rows, folder / "alpha_curve.png")
@@ -277,6 +392,15 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
                    f"{best['test_accuracy']:.3f}", folder / "confusion.png")
     plots["confusion.png"] = (f"Confusion matrix of the best model ({best['features']} / "
                               f"{best['loss']}) on the test images.")
+    metrics = class_metrics(matrix, names)
+    wrong = misclassified(y_test, predicted, seed=seed)
+    if len(wrong):
+        plot_misclassified(X_test[wrong], [names[k] for k in y_test[wrong]],
+                           [names[k] for k in predicted[wrong]],
+                           f"{len(wrong)} of the {int(np.sum(y_test != predicted))} "
+                           "misclassified test images", folder / "gallery.png")
+        plots["gallery.png"] = ("Misclassified test images of the best model, with their "
+                                "true and predicted classes.")
     bar.update()
 
     bar.set_description("report: optimizer study")
@@ -339,11 +463,15 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
                          "cross-validation split's training images (`--dictionary "
                          "per-split`), and on all of them for the refit.")
     bar.update()
+    bar.set_description("report: the best model")
+    model_file = save_best_model(folder, best, model, data, settings)
+    bar.update()
     bar.close()
 
     results = {"settings": settings, "rows": rows,
                "best": {"features": best["features"], "loss": best["loss"]},
                "class_names": list(names), "confusion_matrix": matrix.tolist(),
+               "per_class": metrics, "model": model_file,
                "optimizer_curves": curves, "plots": sorted(plots)}
     with open(folder / "results.json", "w", encoding="utf-8") as f:
         json.dump(results, f, indent=2)
@@ -356,6 +484,7 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
     lines += [
              f"Best on the test images: **{best['features']} / {best['loss']}**, accuracy "
              f"{best['test_accuracy']:.4f} at alpha {best['best_alpha']:g}.", ""]
+    lines += best_model_lines(best, metrics, model_file, "gallery.png" in plots)
     for note in notes:
         lines += [note, ""]
     for name, caption in plots.items():

@@ -26,12 +26,12 @@ from .color import (
 from .encoding import encode_images
 from .hog import HOG, check_hog_settings, check_hog_size, hog, hog_image
 from .images import check_images
-from .io import fetch_cifar10, load_cifar10, load_image_folder
+from .io import fetch_cifar10, load_cifar10, load_image_folder, read_image
 from .raw import RawPixels
 
 __all__ = ["BagOfVisualWords", "HOG", "ColorHistogram", "RawPixels", "hog", "hog_image",
            "color_histogram", "learn_dictionary", "encode_images", "check_images",
            "check_hog_settings", "check_hog_size", "check_color_settings",
            "check_color_size", "check_bovw_settings", "check_bovw_size",
-           "load_image_folder", "load_cifar10", "fetch_cifar10", "extract",
+           "load_image_folder", "read_image", "load_cifar10", "fetch_cifar10", "extract",
            "learns_from_data", "take_rows", "ChunkedScaler"]

@@ -26,7 +26,7 @@ from _constraints import Flag, Integer, InvalidParameterError, Pair, Rule, StrOp
 from .chunks import check_npy_path, open_npy, partial_beside
 from .images import resolve_n_jobs
 
-__all__ = ["load_image_folder", "load_cifar10", "fetch_cifar10", "cifar10_split"]
+__all__ = ["load_image_folder", "read_image", "load_cifar10", "fetch_cifar10", "cifar10_split"]
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"     # published with the archive
@@ -152,6 +152,36 @@ def _check_pixels(entries, max_pixels):
                 "memory, and its raw pixels are one feature each; pass image_size=(height, "
                 "width) to resize every image to one size.")
         return
+
+
+def read_image(path, image_size=None):
+    """One image file as an RGB uint8 array, converted as :func:`load_image_folder` does.
+
+    Parameters
+    ----------
+    path : str or path-like
+    image_size : (int, int) or None, default=None
+        ``(height, width)`` to resize to (bilinear); None keeps its size.
+
+    Returns
+    -------
+    image : ndarray of shape (height, width, 3), dtype uint8
+
+    Raises
+    ------
+    ValueError
+        The file cannot be decoded as an image (corrupt, truncated, not an
+        image, 32-bit float pixels); the message names it.
+    """
+    path = _check_path(path, "path", "read_image")
+    image_size = _check_image_size(image_size)
+    try:
+        return _decode(path, image_size)
+    except MemoryError:
+        raise
+    except Exception as exc:        # pillow raises many types on malformed files
+        raise ValueError(f"Cannot read {path} as an image ({type(exc).__name__}: "
+                         f"{exc}).") from exc
 
 
 def load_image_folder(root, image_size=None, on_error="raise", n_jobs=2, max_pixels=None,

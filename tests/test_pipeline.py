@@ -389,11 +389,15 @@ def test_command_line_end_to_end(image_folder, tmp_path, capsys):
     assert code == 0
     printed = capsys.readouterr().out
     assert "hog+color" in printed and "report.md" in printed
+    results = json.loads((out / "results.json").read_text())
+    # the gallery when the best model misclassifies a test image
+    gallery = {"gallery.png"} if "gallery.png" in results["plots"] else set()
     expected = {"report.md", "results.json", "alpha_curve.png", "confusion.png",
-                "optimizers.png", "hog.png", "templates.png", "dictionary.png"}
+                "optimizers.png", "hog.png", "templates.png", "dictionary.png",
+                "model.skops"} | gallery
     assert {p.name for p in out.iterdir()} == expected
     assert "dictionary was learned once" in (out / "report.md").read_text()
-    for name in expected - {"report.md", "results.json"}:
+    for name in expected - {"report.md", "results.json", "model.skops"}:
         with Image.open(out / name) as image:
             image.verify()
         with Image.open(out / name) as image:
@@ -757,7 +761,8 @@ def test_command_line_help_is_complete(capsys):
     assert "(default: None)" not in text and "(default: False)" not in text
     assert "(default: raw hog+color bovw)" in text
     for option in ("--image-size", "--skip-unreadable", "exit codes:", "130", "examples:",
-                   "results.json", "dictionary.png"):
+                   "results.json", "dictionary.png", "model.skops", "gallery.png",
+                   "python pipeline.py predict"):
         assert option in text, option
 
 
