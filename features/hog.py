@@ -5,7 +5,8 @@ with the same settings the output equals ``skimage.feature.hog`` image by image:
 
 1. optional square-root (gamma) compression;
 2. centred gradients ``[-1, 0, 1]`` along rows and columns, zero on the border;
-   for colour, each pixel keeps the channel with the largest gradient;
+   for several channels (alpha included, as scikit-image's ``channel_axis``
+   does), each pixel keeps the channel with the largest gradient;
 3. per cell, the mean gradient magnitude voted into ``orientations`` hard
    bins of unsigned orientation (0..180 degrees);
 4. each block of ``cells_per_block`` cells normalised ('L1', 'L1-sqrt', 'L2',
@@ -63,10 +64,10 @@ def _dominant_channel(g_row, g_col):
 
     ``g_row`` and ``g_col`` are planar, ``(B, C, H, W)``.  Channels whose
     magnitude ties with the largest (to 1e-5 relative) go to the first of
-    them.  In 0..255 units the gradients of uint8 images are integers, so ties
-    such as (2, 1) against (-2, 1) are exact and this is scikit-image's
-    ``argmax`` choice; the tolerance makes float input, not exactly integer
-    after scaling, choose the same channel as uint8 input.
+    them.  The gradients of uint8 images are integers, so ties such as
+    (2, 1) against (-2, 1) are exact and this is scikit-image's ``argmax``
+    choice; the tolerance makes float input such as ``u8 / 255``, whose
+    gradients are not exact, choose the same channel as uint8 input.
 
     The choice is applied as exact 0/1 weights, ``sum_c w_c * g_c`` with one
     non-zero term, which is several times faster than a branchy ``where``.
@@ -212,7 +213,8 @@ def check_hog_size(image_hw, orientations, cell, block, block_norm):
         raise ValueError(
             f"Images of {image_hw[0]}x{image_hw[1]} pixels are too small for "
             f"pixels_per_cell={tuple(cell)} and cells_per_block="
-            f"{tuple(block)}: they need at least {need[0]} rows and {need[1]} columns.")
+            f"{tuple(block)} (each image is too small given those settings): they need "
+            f"at least {need[0]} rows and {need[1]} columns.")
     return shape
 
 
@@ -224,7 +226,9 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
     Parameters
     ----------
     images : array-like of shape (n, H, W), (n, H, W, C) or (n, H*W*C)
-        uint8 in 0..255 or float in 0..1 (see :mod:`features.images`).
+        1 to 4 channels, any real or boolean dtype; the values are used as
+        they are, as ``skimage.feature.hog`` uses them (see
+        :mod:`features.images`).
     orientations : int, default=9
         Orientation bins over 0..180 degrees.
     pixels_per_cell : (int, int), default=(8, 8)
@@ -236,9 +240,12 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
     transform_sqrt : bool, default=False
         Square-root (gamma) compression of the image first.
     color_mode : {'max_gradient', 'grayscale'}, default='max_gradient'
-        For colour images: per pixel, the gradient of the channel with the
-        largest magnitude (scikit-image's rule), or a luma conversion first
-        (``skimage.color.rgb2gray`` weights).  Grayscale images ignore it.
+        For images of several channels: per pixel, the gradient of the
+        channel with the largest magnitude, every channel taking part
+        (scikit-image's rule with ``channel_axis=-1``); or one gray channel
+        first: the luma of RGB (``skimage.color.rgb2gray`` weights, alpha
+        ignored), or the gray channel of gray + alpha.  Grayscale images
+        ignore it.
     image_shape : tuple, default=None
         ``(H, W[, C])`` for flattened input.
     dtype : {np.float32, np.float64}, default=np.float32
@@ -268,12 +275,13 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
 
     Notes
     -----
-    Images are processed in 0..255 intensity units whatever their type (a
-    float image in 0..1 is multiplied by 255), which is what scikit-image does
-    with uint8 images; so ``hog(u8)`` equals ``skimage.feature.hog(u8)`` and
-    ``hog(u8 / 255)`` gives the same features.  A float image ``f`` matches
-    ``skimage.feature.hog(255 * f)``; against ``skimage.feature.hog(f)`` only
-    the weight of the 1e-5 normalisation eps differs.
+    The pixel values are used as they are, whatever the dtype (uint8 and
+    uint16 as their integer values, bools as 0 and 1, floats of any range and
+    sign), as ``skimage.feature.hog`` uses them, so ``hog(x)`` equals
+    ``skimage.feature.hog(x)`` image by image for every dtype.  HOG is
+    invariant to the scale of the values only up to the 1e-5 normalisation
+    eps: ``hog(u8)`` and ``hog(u8 / 255)`` differ slightly, as they do in
+    scikit-image.
 
     Deliberate differences from ``skimage.feature.hog``: the computation is
     float32 by default, so a pixel whose gradient angle lies within ~1e-5
@@ -310,19 +318,20 @@ def _hog_checked(images, orientations, cell, block, block_norm, transform_sqrt, 
     gray = np.asarray(_GRAY, dtype=dtype)
 
     def one_chunk(part):
-        # 0..255 units whatever the input type, as scikit-image treats
-        # uint8 images: the weight of the 1e-5 eps (and the sqrt transform)
-        # then matches it, and uint8 and float input give the same features.
+        # The values as they are, as scikit-image computes on them: the
+        # weight of the 1e-5 eps (and the sqrt transform) then matches it.
         chunk = images[part]
+        if chunk.ndim == 4 and color_mode == "grayscale" and chunk.shape[3] <= 2:
+            chunk = chunk[..., 0]                   # gray + alpha: the gray
         if chunk.ndim == 4 and color_mode != "grayscale":
             # planar (B, C, H, W), rearranged before the float conversion:
             # moving 1-byte pixels is four times cheaper than moving floats
             chunk = np.moveaxis(chunk, 3, 1)
-        x = to_float(chunk, dtype, scale=255)
+        x = to_float(chunk, dtype, scale=None)
         if x.ndim == 4 and color_mode == "grayscale":
             # Three products added in a fixed order, not ``x @ gray``: BLAS
             # kernels round a matrix-vector product differently (FMA or not)
-            # depending on the CPU and the matrix's shape.
+            # depending on the CPU and the matrix's shape.  Alpha is ignored.
             x = x[..., 0] * gray[0] + x[..., 1] * gray[1] + x[..., 2] * gray[2]
         if transform_sqrt:
             np.sqrt(x, out=x)
@@ -349,15 +358,17 @@ def hog_image(images, orientations=9, pixels_per_cell=(8, 8), transform_sqrt=Fal
 
     Parameters
     ----------
-    images : array-like of shape (H, W), (H, W, 3), (n, H, W) or (n, H, W, 3)
-        One image or a batch, uint8 in 0..255 or float in 0..1.
+    images : array-like of shape (H, W), (H, W, C), (n, H, W) or (n, H, W, C)
+        One image or a batch, as for :func:`hog`; ``(H, W, C)`` with ``C``
+        from 2 to 4 and ``H > C`` is one image.
     orientations, pixels_per_cell, transform_sqrt, color_mode
         As for :func:`hog`, and checked the same way.
 
     Returns
     -------
-    pictures : ndarray of shape (n, n_cells_row * cell_rows, n_cells_col * cell_cols)
-        Or ``(H', W')`` for a single image; float32.
+    pictures : ndarray of shape (n, H, W)
+        Or ``(H, W)`` for a single image; float32.  Pixels beyond the last
+        whole cell are zero, as in scikit-image's picture.
 
     Examples
     --------
@@ -371,7 +382,7 @@ def hog_image(images, orientations=9, pixels_per_cell=(8, 8), transform_sqrt=Fal
     check_params(HOG_CONSTRAINTS, settings, "hog_image")
     cell = tuple(int(v) for v in pixels_per_cell)
     x = np.asarray(images)
-    single = x.ndim == 2 or (x.ndim == 3 and x.shape[-1] == 3)
+    single = x.ndim == 2 or (x.ndim == 3 and x.shape[2] in (2, 3, 4) and x.shape[1] > x.shape[2])
     if single:
         x = x[None]
     cells = hog(x, orientations, cell, block_norm=None,
@@ -381,8 +392,9 @@ def hog_image(images, orientations=9, pixels_per_cell=(8, 8), transform_sqrt=Fal
     templates = _orientation_templates(orientations, cell)
     pictures = np.einsum("nrco,oij->nricj", cells, templates)
     n, r, i, c, j = pictures.shape
-    pictures = pictures.reshape(n, r * i, c * j)
-    return pictures[0] if single else pictures
+    full = np.zeros((n,) + x.shape[1:3], dtype=pictures.dtype)
+    full[:, :r * i, :c * j] = pictures.reshape(n, r * i, c * j)
+    return full[0] if single else full
 
 
 def _orientation_templates(orientations, cell):
