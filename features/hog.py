@@ -44,6 +44,9 @@ HOG_CONSTRAINTS = {
     **CHUNKED_CONSTRAINTS,
 }
 _EPS = 1e-5                         # scikit-image's block-normalisation eps
+# Bytes of one float array of a step's images at most (images per step are
+# also bounded by chunk_size): what a core's cache holds beside the rest.
+_STEP_BYTES = 768 * 1024
 # ITU-R 601-2 luma weights of skimage.color.rgb2gray
 _GRAY = (0.2125, 0.7154, 0.0721)
 
@@ -74,7 +77,12 @@ def _dominant_channel(g_row, g_col):
     """
     squared = g_row * g_row
     squared += g_col * g_col
-    threshold = squared.max(axis=1)
+    # The largest magnitude as a chain of element-wise maxima of whole
+    # planes: a reduction along the channel axis (``max(axis=1)``) walks
+    # the planes with a stride and takes most of the colour path's time.
+    threshold = np.maximum(squared[:, 0], squared[:, -1])
+    for c in range(1, squared.shape[1] - 1):
+        np.maximum(threshold, squared[:, c], out=threshold)
     threshold *= threshold.dtype.type(1 - 1e-5)
     # channel 0 wins wherever it reaches the threshold; each later channel
     # where it does and no earlier one did; the last one where none did
@@ -343,7 +351,12 @@ def _hog_checked(images, orientations, cell, block, block_norm, transform_sqrt, 
             hist = _normalize_blocks(hist, block, block_norm)
         out[part] = hist.reshape(hist.shape[0], -1)
 
-    run_chunks(one_chunk, chunks(images.shape[0], chunk_size), n_jobs)
+    # Each step's float arrays should stay in the CPU's cache: a chunk of
+    # 128 colour images (1.5 MiB a float32 array, a dozen arrays) ran 2.7x
+    # slower than chunks of 64 on the bench machine.
+    per_image = int(np.prod(images.shape[1:])) * np.dtype(dtype).itemsize
+    step = max(1, min(chunk_size, _STEP_BYTES // per_image))
+    run_chunks(one_chunk, chunks(images.shape[0], step), n_jobs)
     return out
 
 
