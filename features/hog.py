@@ -65,25 +65,32 @@ def _gradients(x):
 def _dominant_channel(g_row, g_col):
     """Per pixel, the gradient of the channel with the largest magnitude.
 
-    ``g_row`` and ``g_col`` are planar, ``(B, C, H, W)``.  Channels whose
-    magnitude ties with the largest (to 1e-5 relative) go to the first of
-    them.  The gradients of uint8 images are integers, so ties such as
-    (2, 1) against (-2, 1) are exact and this is scikit-image's ``argmax``
-    choice; the tolerance makes float input such as ``u8 / 255``, whose
-    gradients are not exact, choose the same channel as uint8 input.
+    ``g_row`` and ``g_col`` are planar, ``(B, C, H, W)``, float or int16.
+    Integer gradients (of uint8 or bool images) are compared exactly, in
+    int32, and ties such as (2, 1) against (-2, 1) go to the first channel:
+    scikit-image's ``argmax`` choice.  Float channels whose magnitude ties
+    with the largest to 1e-5 relative go to the first of them: the tolerance
+    makes float input such as ``u8 / 255``, whose gradients are not exact,
+    choose the same channel as uint8 input.
 
     The choice is applied as exact 0/1 weights, ``sum_c w_c * g_c`` with one
     non-zero term, which is several times faster than a branchy ``where``.
     """
-    squared = g_row * g_row
-    squared += g_col * g_col
+    exact = np.issubdtype(g_row.dtype, np.integer)
+    wide = np.int32 if exact else g_row.dtype       # 2 * 255**2 overflows int16
+    squared = g_row.astype(wide)
+    squared *= squared
+    col = g_col.astype(wide)
+    col *= col
+    squared += col
     # The largest magnitude as a chain of element-wise maxima of whole
     # planes: a reduction along the channel axis (``max(axis=1)``) walks
     # the planes with a stride and takes most of the colour path's time.
     threshold = np.maximum(squared[:, 0], squared[:, -1])
     for c in range(1, squared.shape[1] - 1):
         np.maximum(threshold, squared[:, c], out=threshold)
-    threshold *= threshold.dtype.type(1 - 1e-5)
+    if not exact:
+        threshold *= threshold.dtype.type(1 - 1e-5)
     # channel 0 wins wherever it reaches the threshold; each later channel
     # where it does and no earlier one did; the last one where none did
     taken = squared[:, 0] >= threshold
@@ -293,10 +300,10 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
 
     Deliberate differences from ``skimage.feature.hog``: the computation is
     float32 by default, so a pixel whose gradient angle lies within ~1e-5
-    degrees of a bin edge may vote into the neighbouring bin; where colour
-    channels tie on gradient magnitude (to 1e-5 relative) the first channel
-    is used, which is scikit-image's choice on uint8 images (where ties are
-    exact) but not always on float images (where float64 rounding decides);
+    degrees of a bin edge may vote into the neighbouring bin; on float
+    images, colour channels whose gradient magnitudes tie to 1e-5 relative go
+    to the first of them, where scikit-image's float64 rounding decides (on
+    uint8 and bool images the choice is exact, scikit-image's own);
     ``block_norm=None`` returns the cell histograms, which scikit-image does
     not offer; ``color_mode='grayscale'`` converts colour first.
 
@@ -331,11 +338,15 @@ def _hog_checked(images, orientations, cell, block, block_norm, transform_sqrt, 
         chunk = images[part]
         if chunk.ndim == 4 and color_mode == "grayscale" and chunk.shape[3] <= 2:
             chunk = chunk[..., 0]                   # gray + alpha: the gray
+        # 8-bit colour: the channel choice on exact int16 gradients, half
+        # the memory traffic of float32 and exactly scikit-image's argmax
+        exact = (chunk.ndim == 4 and color_mode != "grayscale" and not transform_sqrt
+                 and chunk.dtype in (np.uint8, np.bool_))
         if chunk.ndim == 4 and color_mode != "grayscale":
-            # planar (B, C, H, W), rearranged before the float conversion:
-            # moving 1-byte pixels is four times cheaper than moving floats
+            # planar (B, C, H, W), rearranged before the conversion: moving
+            # 1-byte pixels is four times cheaper than moving floats
             chunk = np.moveaxis(chunk, 3, 1)
-        x = to_float(chunk, dtype, scale=None)
+        x = chunk.astype(np.int16) if exact else to_float(chunk, dtype, scale=None)
         if x.ndim == 4 and color_mode == "grayscale":
             # Three products added in a fixed order, not ``x @ gray``: BLAS
             # kernels round a matrix-vector product differently (FMA or not)
@@ -346,6 +357,7 @@ def _hog_checked(images, orientations, cell, block, block_norm, transform_sqrt, 
         g_row, g_col = _gradients(x)
         if x.ndim == 4:
             g_row, g_col = _dominant_channel(g_row, g_col)
+            g_row, g_col = g_row.astype(dtype, copy=False), g_col.astype(dtype, copy=False)
         hist = _cell_histograms(g_row, g_col, orientations, cell).astype(dtype)
         if block_norm is not None:
             hist = _normalize_blocks(hist, block, block_norm)

@@ -454,3 +454,24 @@ def test_threads_give_the_same_features(n_jobs):
         color_histogram(RANDOM_COLOR, mode="marginal"))
     with pytest.raises(ValueError, match=r"'n_jobs' parameter of hog must be an int"):
         hog(RANDOM_COLOR, n_jobs=0)
+
+
+def _near_tie():
+    """Gradients (a, b) and (c, d) of 8-bit channels whose squared magnitudes differ by 1."""
+    squares = {a * a + b * b: (a, b) for a in range(256) for b in range(a + 1)}
+    for total in sorted(squares, reverse=True):
+        if total - 1 in squares:
+            return squares[total - 1], squares[total]
+    raise AssertionError("no near tie")
+
+
+def test_hog_colour_choice_is_exact_on_8_bit_near_ties():
+    # Squared magnitudes ~1.3e5 that differ by 1 (within 1e-5 relative):
+    # skimage's argmax takes the larger, in the second channel.
+    (a, b), (c, d) = _near_tie()
+    image = np.zeros((16, 16, 3), np.uint8)
+    image[6, 5, 0], image[5, 6, 0] = a, b        # pixel (5, 5): channel 0 gives (a, b)
+    image[6, 5, 1], image[5, 6, 1] = c, d        # channel 1 gives (c, d), one larger
+    ours = hog(image[None], block_norm="L1", cells_per_block=(1, 1))[0]
+    ref = skimage_hog(image, block_norm="L1", cells_per_block=(1, 1), channel_axis=-1)
+    np.testing.assert_allclose(ours, ref, atol=1e-6)
