@@ -23,6 +23,8 @@ References
 .. [2] scikit-image, ``skimage.feature.hog``.
 """
 
+import functools
+
 import numpy as np
 from sklearn.utils._param_validation import StrOptions
 
@@ -65,13 +67,16 @@ def _gradients(x):
 def _dominant_channel(g_row, g_col):
     """Per pixel, the gradient of the channel with the largest magnitude.
 
-    ``g_row`` and ``g_col`` are planar, ``(B, C, H, W)``, float or int16.
-    Integer gradients (of uint8 or bool images) are compared exactly, in
-    int32, and ties such as (2, 1) against (-2, 1) go to the first channel:
-    scikit-image's ``argmax`` choice.  Float channels whose magnitude ties
-    with the largest to 1e-5 relative go to the first of them: the tolerance
-    makes float input such as ``u8 / 255``, whose gradients are not exact,
-    choose the same channel as uint8 input.
+    ``g_row`` and ``g_col`` are channel-major, ``(C, B, H, W)``, float or
+    int16: each channel's planes are contiguous, so every step below is a
+    contiguous element-wise loop (on a strided ``[:, c]`` of ``(B, C, H, W)``
+    mixed-type steps ran up to 5x slower).  Integer gradients (of uint8 or
+    bool images) are compared exactly, in int32, and ties such as (2, 1)
+    against (-2, 1) go to the first channel: scikit-image's ``argmax``
+    choice.  Float channels whose magnitude ties with the largest to 1e-5
+    relative go to the first of them: the tolerance makes float input such
+    as ``u8 / 255``, whose gradients are not exact, choose the same channel
+    as uint8 input.
 
     The choice is applied as exact 0/1 weights, ``sum_c w_c * g_c`` with one
     non-zero term, which is several times faster than a branchy ``where``.
@@ -84,28 +89,27 @@ def _dominant_channel(g_row, g_col):
     col *= col
     squared += col
     # The largest magnitude as a chain of element-wise maxima of whole
-    # planes: a reduction along the channel axis (``max(axis=1)``) walks
-    # the planes with a stride and takes most of the colour path's time.
-    threshold = np.maximum(squared[:, 0], squared[:, -1])
-    for c in range(1, squared.shape[1] - 1):
-        np.maximum(threshold, squared[:, c], out=threshold)
+    # planes: a reduction along the channel axis walks them with a stride.
+    threshold = np.maximum(squared[0], squared[-1])
+    for c in range(1, len(squared) - 1):
+        np.maximum(threshold, squared[c], out=threshold)
     if not exact:
         threshold *= threshold.dtype.type(1 - 1e-5)
     # channel 0 wins wherever it reaches the threshold; each later channel
     # where it does and no earlier one did; the last one where none did
-    taken = squared[:, 0] >= threshold
-    out_row = g_row[:, 0] * taken
-    out_col = g_col[:, 0] * taken
-    last = squared.shape[1] - 1
+    taken = squared[0] >= threshold
+    out_row = g_row[0] * taken
+    out_col = g_col[0] * taken
+    last = len(squared) - 1
     for c in range(1, last + 1):
         if c < last:
-            take = squared[:, c] >= threshold
+            take = squared[c] >= threshold
             take &= ~taken
             taken |= take
         else:
             take = ~taken
-        out_row += g_row[:, c] * take
-        out_col += g_col[:, c] * take
+        out_row += g_row[c] * take
+        out_col += g_col[c] * take
     return out_row, out_col
 
 
@@ -136,19 +140,47 @@ def _orientation_bins(g_row, g_col, orientations):
     return bins
 
 
-def _cell_histograms(g_row, g_col, orientations, cell):
+@functools.lru_cache(maxsize=16)
+def _orientation_table(orientations, dtype):
+    """The bin of every integer gradient ``(g_row, g_col)`` in -255..255, flattened.
+
+    Made by :func:`_orientation_bins` itself on float gradients of those
+    values (exact), so a look-up gives the same bin bit for bit.
+    """
+    g_row, g_col = np.meshgrid(*[np.arange(-255, 256).astype(dtype)] * 2, indexing="ij")
+    table = _orientation_bins(g_row, g_col, orientations)
+    return table.astype(np.int8 if orientations <= 127 else np.int32).ravel()
+
+
+def _cell_histograms(g_row, g_col, orientations, cell, dtype=np.float32):
     """Orientation histograms of whole cells, shape (B, n_cells_row, n_cells_col, orientations).
 
     Each pixel votes its gradient magnitude into its hard orientation bin, and
     each cell averages its pixels' votes, as scikit-image does.  Pixels beyond
     the last whole cell are ignored.  One ``bincount`` sums the whole chunk.
+
+    Integer gradients (of 8-bit images, -255..255) take their bins from a
+    table, one look-up a pixel instead of a pseudo-angle and a comparison
+    per bin edge; their magnitudes are exact in ``dtype``, as the float
+    path computes them.
     """
     B, H, W = g_row.shape
     n_rows, n_cols = H // cell[0], W // cell[1]
     g_row = g_row[:, :n_rows * cell[0], :n_cols * cell[1]]
     g_col = g_col[:, :n_rows * cell[0], :n_cols * cell[1]]
-    magnitude = np.sqrt(g_row * g_row + g_col * g_col)
-    bins = _orientation_bins(g_row, g_col, orientations).astype(np.intp)
+    if np.issubdtype(g_row.dtype, np.integer):
+        row, col = g_row.astype(np.int32), g_col.astype(np.int32)
+        squared = row * row
+        squared += col * col
+        magnitude = np.sqrt(squared.astype(dtype))      # exact: below 2**24
+        row += 255
+        row *= 511
+        row += col
+        row += 255
+        bins = np.take(_orientation_table(orientations, np.dtype(dtype).type), row).astype(np.intp)
+    else:
+        magnitude = np.sqrt(g_row * g_row + g_col * g_col)
+        bins = _orientation_bins(g_row, g_col, orientations).astype(np.intp)
     # Flat index of (image, cell row, cell column, bin) for every pixel.
     cell_of_pixel = ((np.arange(n_rows * cell[0]) // cell[0])[:, None] * n_cols
                      + np.arange(n_cols * cell[1]) // cell[1])
@@ -338,15 +370,16 @@ def _hog_checked(images, orientations, cell, block, block_norm, transform_sqrt, 
         chunk = images[part]
         if chunk.ndim == 4 and color_mode == "grayscale" and chunk.shape[3] <= 2:
             chunk = chunk[..., 0]                   # gray + alpha: the gray
-        # 8-bit colour: the channel choice on exact int16 gradients, half
-        # the memory traffic of float32 and exactly scikit-image's argmax
-        exact = (chunk.ndim == 4 and color_mode != "grayscale" and not transform_sqrt
-                 and chunk.dtype in (np.uint8, np.bool_))
+        # 8-bit images: exact int16 gradients, half the memory traffic of
+        # float32, the colour choice exactly scikit-image's argmax, and the
+        # orientation bins looked up (_cell_histograms)
+        exact = (not transform_sqrt and chunk.dtype in (np.uint8, np.bool_)
+                 and (chunk.ndim == 3 or color_mode != "grayscale"))
         if chunk.ndim == 4 and color_mode != "grayscale":
-            # planar (B, C, H, W), rearranged before the conversion: moving
-            # 1-byte pixels is four times cheaper than moving floats
-            chunk = np.moveaxis(chunk, 3, 1)
-        x = chunk.astype(np.int16) if exact else to_float(chunk, dtype, scale=None)
+            # channel-major (C, B, H, W), rearranged before the conversion:
+            # moving 1-byte pixels is four times cheaper than moving floats
+            chunk = np.moveaxis(chunk, 3, 0)
+        x = chunk.astype(np.int16, order="C") if exact else to_float(chunk, dtype, scale=None)
         if x.ndim == 4 and color_mode == "grayscale":
             # Three products added in a fixed order, not ``x @ gray``: BLAS
             # kernels round a matrix-vector product differently (FMA or not)
@@ -357,8 +390,7 @@ def _hog_checked(images, orientations, cell, block, block_norm, transform_sqrt, 
         g_row, g_col = _gradients(x)
         if x.ndim == 4:
             g_row, g_col = _dominant_channel(g_row, g_col)
-            g_row, g_col = g_row.astype(dtype, copy=False), g_col.astype(dtype, copy=False)
-        hist = _cell_histograms(g_row, g_col, orientations, cell).astype(dtype)
+        hist = _cell_histograms(g_row, g_col, orientations, cell, dtype).astype(dtype)
         if block_norm is not None:
             hist = _normalize_blocks(hist, block, block_norm)
         out[part] = hist.reshape(hist.shape[0], -1)
