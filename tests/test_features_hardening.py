@@ -233,3 +233,19 @@ def test_bad_batches_get_clear_errors(X, message):
     for fit in (lambda: HOG().fit(X), lambda: hog(X)):
         with pytest.raises(ValueError, match=message):
             fit()
+
+
+def test_bag_of_words_reads_16_bit_as_its_8_bit_copy_and_takes_rgba():
+    from features import BagOfVisualWords
+
+    settings = dict(n_words=4, patch_size=4, n_patches=200, kmeans_max_iter=3, random_state=0)
+    expected = BagOfVisualWords(**settings).fit_transform(COLOR)
+    wide = COLOR.astype(np.uint16) * 257                   # the same image in 16 bits
+    np.testing.assert_array_equal(BagOfVisualWords(**settings).fit_transform(wide), expected)
+    np.testing.assert_array_equal(BagOfVisualWords(**settings).fit_transform(COLOR / 255.0),
+                                  expected)
+    rgba = np.concatenate([COLOR, COLOR[..., :1]], axis=-1)
+    bovw = BagOfVisualWords(**settings).fit(rgba)
+    assert bovw.transform(rgba).shape == expected.shape
+    with pytest.raises(ValueError, match=r"fitted on images of shape \(16, 16, 4\)"):
+        bovw.transform(COLOR)
