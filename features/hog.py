@@ -68,9 +68,8 @@ def _dominant_channel(g_row, g_col):
     """Per pixel, the gradient of the channel with the largest magnitude.
 
     ``g_row`` and ``g_col`` are channel-major, ``(C, B, H, W)``, float or
-    int16: each channel's planes are contiguous, so every step below is a
-    contiguous element-wise loop (on a strided ``[:, c]`` of ``(B, C, H, W)``
-    mixed-type steps ran up to 5x slower).  Integer gradients (of uint8 or
+    int16, C-contiguous: each channel's planes are one contiguous block, so
+    every step below is a contiguous element-wise loop.  Integer gradients (of uint8 or
     bool images) are compared exactly, in int32, and ties such as (2, 1)
     against (-2, 1) go to the first channel: scikit-image's ``argmax``
     choice.  Float channels whose magnitude ties with the largest to 1e-5
@@ -298,8 +297,9 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
     dtype : {np.float32, np.float64}, default=np.float32
         Computation and output type (a name or an ``np.dtype`` works too).
     chunk_size : int >= 1, default=128
-        Images processed at once; bounds the temporary memory to a few
-        arrays of ``chunk_size * H * W`` values per thread.
+        Images processed at once at most (fewer where a step's arrays
+        would outgrow the CPU cache); bounds the temporary memory to a few
+        arrays of ``chunk_size * H * W * C`` values per thread.
     n_jobs : int or None, default=1
         Threads working on chunks at once (NumPy releases the GIL); -1 for
         every core, -2 for all but one, as in joblib; None means 1.
@@ -379,6 +379,8 @@ def _hog_checked(images, orientations, cell, block, block_norm, transform_sqrt, 
             # channel-major (C, B, H, W), rearranged before the conversion:
             # moving 1-byte pixels is four times cheaper than moving floats
             chunk = np.moveaxis(chunk, 3, 0)
+        # order="C": astype keeps the moved axes' strides otherwise, and
+        # every later step would loop over strided planes
         x = chunk.astype(np.int16, order="C") if exact else to_float(chunk, dtype, scale=None)
         if x.ndim == 4 and color_mode == "grayscale":
             # Three products added in a fixed order, not ``x @ gray``: BLAS
@@ -395,9 +397,8 @@ def _hog_checked(images, orientations, cell, block, block_norm, transform_sqrt, 
             hist = _normalize_blocks(hist, block, block_norm)
         out[part] = hist.reshape(hist.shape[0], -1)
 
-    # Each step's float arrays should stay in the CPU's cache: a chunk of
-    # 128 colour images (1.5 MiB a float32 array, a dozen arrays) ran 2.7x
-    # slower than chunks of 64 on the bench machine.
+    # Each step's arrays should stay in the CPU's cache: a colour chunk of
+    # 128 images makes a dozen temporaries of 1.5 MiB each in float32.
     per_image = int(np.prod(images.shape[1:])) * np.dtype(dtype).itemsize
     step = max(1, min(chunk_size, _STEP_BYTES // per_image))
     run_chunks(one_chunk, chunks(images.shape[0], step), n_jobs)
@@ -488,7 +489,7 @@ class HOG(ImageTransformer):
         ``(H, W[, C])`` when ``X`` holds flattened images.
     dtype : {np.float32, np.float64}, default=np.float32
     chunk_size : int >= 1, default=128
-        Images per vectorized step (bounds the temporary memory).
+        Images per vectorized step at most (bounds the temporary memory).
     n_jobs : int or None, default=1
         Threads working on chunks at once; -1 for every core.
 
