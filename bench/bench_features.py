@@ -11,7 +11,8 @@ so threads would not help it: its best two-core form).  And the peak memory of
 HOG over 50,000 images (tracemalloc, which sees NumPy's allocations).
 Medians of alternated repeats; library versions printed.
 
-Run: python bench/bench_features.py [--n 10000] [--repeats 3]
+Run: python bench/bench_features.py [--n 10000] [--repeats 3] [--only SECTION ...]
+(sections: hog-colour, hog-gray, color, two-cores, memory; all by default).
 """
 
 import argparse
@@ -27,6 +28,7 @@ from skimage.feature import hog as skimage_hog
 
 from features import color_histogram, hog
 
+SECTIONS = ["hog-colour", "hog-gray", "color", "two-cores", "memory"]
 HOG_SETTINGS = dict(orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
                     block_norm="L2-Hys")
 
@@ -91,7 +93,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=SECTIONS,
+                        help="the sections to run (all by default)")
     args = parser.parse_args()
+    only = set(args.only)
     all_images, source = load(args.n)
     images = all_images[:args.n]
     gray = (rgb2gray(images) * 255).round().astype(np.uint8)
@@ -100,36 +105,38 @@ def main():
           "no BLAS in these kernels)")
     print(f"data: {args.n} {source}; HOG {HOG_SETTINGS}; medians of {args.repeats} "
           "alternated repeats\n\nwhat | ours | peer | ratio", flush=True)
-    lines = [
+    if "hog-colour" in only:
         compare("HOG colour (max-gradient channel) vs skimage.feature.hog loop",
                 lambda: hog(images, **HOG_SETTINGS), lambda: hog_loop(images),
-                args.n, args.repeats),
+                args.n, args.repeats)
+    if "hog-gray" in only:
         compare("HOG grayscale vs skimage.feature.hog loop",
                 lambda: hog(gray, **HOG_SETTINGS), lambda: hog_loop(gray),
-                args.n, args.repeats),
+                args.n, args.repeats)
+    if "color" in only:
         compare("ColorHistogram hue 10 bins vs rgb2hsv + np.histogram loop",
                 lambda: color_histogram(images), lambda: color_loop(images, "hue", 10),
-                args.n, args.repeats),
+                args.n, args.repeats)
         compare("ColorHistogram joint HSV 8x8x8 vs rgb2hsv + np.histogramdd loop",
                 lambda: color_histogram(images, mode="joint", bins=8),
-                lambda: color_loop(images, "joint", 8), args.n, args.repeats),
-    ]
-    on_two_processes(hog_loop, images[:4])                   # start the workers
-    lines += [
+                lambda: color_loop(images, "joint", 8), args.n, args.repeats)
+    if "two-cores" in only:
+        on_two_processes(hog_loop, images[:4])                   # start the workers
         compare("HOG colour, 2 cores each (n_jobs=2 threads vs the loop on 2 processes)",
                 lambda: hog(images, **HOG_SETTINGS, n_jobs=2),
-                lambda: on_two_processes(hog_loop, images), args.n, args.repeats),
+                lambda: on_two_processes(hog_loop, images), args.n, args.repeats)
         compare("ColorHistogram hue 10 bins, 2 cores each (threads vs 2 processes)",
                 lambda: color_histogram(images, n_jobs=2),
                 lambda: on_two_processes(partial(color_loop, mode="hue", bins=10), images),
-                args.n, args.repeats),
-    ]
+                args.n, args.repeats)
+    if "memory" not in only:
+        return
     big = all_images[:50000]
     peak, output = peak_memory_hog(big)
-    lines.append(summary(f"HOG peak memory over {len(big)} images (input "
+    summary(f"HOG peak memory over {len(big)} images (input "
                          f"{big.nbytes / 2**20:.0f} MiB not counted)",
                          f"{peak / 2**20:.1f} MiB peak", f"output {output / 2**20:.1f} MiB",
-                         f"working memory {(peak - output) / 2**20:.1f} MiB beyond the output"))
+                         f"working memory {(peak - output) / 2**20:.1f} MiB beyond the output")
 
 
 if __name__ == "__main__":

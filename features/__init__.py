@@ -1,7 +1,8 @@
 """Image features as scikit-learn transformers, and image loading.
 
-Every transformer takes images as ``(n, H, W)`` or ``(n, H, W, C)`` arrays,
-uint8 in 0..255 or float in 0..1, or flattened ``(n, H*W*C)`` with
+Every transformer takes images as ``(n, H, W)`` or ``(n, H, W, C)`` arrays
+(1 to 4 channels, any real or boolean dtype: see :mod:`features.images`),
+or flattened ``(n, H*W*C)`` with
 ``image_shape=(H, W[, C])``, and computes its features for the whole batch at
 once.  Each is a thin wrapper over a plain function that can be called
 directly: :func:`hog`, :func:`color_histogram`, and for the bag of words

@@ -6,7 +6,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from _constraints import N_JOBS, FloatDtype, ImageShape, Integer, check_params
 
-from .images import check_images
+from .images import CHANNELS, check_images
 
 #: Settings of the chunked, threaded feature functions, shared by their tables.
 CHUNKED_CONSTRAINTS = {
@@ -34,7 +34,10 @@ class ImageTransformer(TransformerMixin, BaseEstimator):
     ``_check_params``, ``_transform`` and ``_feature_names(settings)``.
     """
 
-    _channels = (1, 3)
+    _channels = CHANNELS
+    #: Whether values outside the dtype's nominal range are refused
+    #: (:func:`features.images.check_images`).
+    _in_nominal_range = False
     _parameter_constraints: dict = {}
     #: Whether ``fit`` learns from the pixels (not only their shape); read by
     #: :func:`features.learns_from_data`.
@@ -42,6 +45,7 @@ class ImageTransformer(TransformerMixin, BaseEstimator):
 
     def _validated(self, X):
         return check_images(X, self.image_shape, channels=self._channels,
+                            in_nominal_range=self._in_nominal_range,
                             owner=type(self).__name__)
 
     def _settings(self):
@@ -55,7 +59,8 @@ class ImageTransformer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n, H, W), (n, H, W, C) or (n, H*W*C)
-            uint8 in 0..255 or float in 0..1; flattened needs ``image_shape``.
+            1 to 4 channels, any real or boolean dtype (see
+            :mod:`features.images`); flattened needs ``image_shape``.
         y : ignored
 
         Returns
@@ -108,6 +113,7 @@ class ImageTransformer(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.requires_fit = True
-        tags.input_tags.positive_only = True     # pixel intensities
+        # negative values are refused only where intensities are binned
+        tags.input_tags.positive_only = self._in_nominal_range
         tags.transformer_tags.preserves_dtype = []
         return tags

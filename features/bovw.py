@@ -402,7 +402,8 @@ class BagOfVisualWords(ImageTransformer):
         Parameters
         ----------
         X : array-like of shape (n, H, W), (n, H, W, C) or (n, H*W*C)
-            uint8 in 0..255 or float in 0..1; flattened needs ``image_shape``.
+            1 to 4 channels, any real or boolean dtype, read in 0..255 units
+            (:mod:`features.images`); flattened needs ``image_shape``.
         y : ignored
 
         Returns

@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import StrOptions
 from _constraints import Integer, InvalidParameterError, Pair, Real
 
 from .base import CHUNKED_CONSTRAINTS, ImageTransformer, check_params
-from .images import check_images, chunks, run_chunks
+from .images import as_rgb, check_images, chunks, nominal_max, run_chunks
 
 MODES = ("hue", "marginal", "joint")
 COLOR_SPACES = ("hsv", "rgb")
@@ -182,12 +182,16 @@ def n_color_features(mode, bins, grid):
 
 def color_histogram(images, mode="hue", bins=10, color_space="hsv", grid=(1, 1), power=1.0,
                     image_shape=None, dtype=np.float32, chunk_size=64, n_jobs=1):
-    """Normalised colour histograms of a batch of RGB images.
+    """Normalised colour histograms of a batch of images, read as RGB.
 
     Parameters
     ----------
-    images : array-like of shape (n, H, W, 3) or (n, H*W*3)
-        uint8 in 0..255 or float in 0..1 (see :mod:`features.images`).
+    images : array-like of shape (n, H, W), (n, H, W, C) or (n, H*W*C)
+        RGB; RGBA has its alpha dropped, gray (with or without alpha) is read
+        as the RGB colour of equal channels, as pillow's ``convert('RGB')``
+        does.  Values in the dtype's nominal range (0..255 for uint8, 0..65535
+        for uint16, 0..1 for floats; see :mod:`features.images`): a histogram
+        bins a fixed range, so values outside it are refused.
     mode : {'hue', 'marginal', 'joint'}, default='hue'
         'hue': hue only, the course's variant; 'marginal': a histogram per
         channel; 'joint': one histogram over the colour cube.
@@ -202,7 +206,7 @@ def color_histogram(images, mode="hue", bins=10, color_space="hsv", grid=(1, 1),
         (Hellinger) mapping, under which a linear model compares histograms
         far better: on CIFAR-10 it adds 1.5 points to HOG + joint HSV.
     image_shape : tuple, default=None
-        ``(H, W, 3)`` for flattened input.
+        ``(H, W[, C])`` for flattened input.
     dtype : {np.float32, np.float64}, default=np.float32
     chunk_size : int >= 1, default=64
         Images processed at once (small chunks keep the float64 temporaries
@@ -220,8 +224,8 @@ def color_histogram(images, mode="hue", bins=10, color_space="hsv", grid=(1, 1),
 
     Notes
     -----
-    uint8 images are scaled as ``skimage.util.img_as_float`` scales them
-    (``x * (1 / 255)``), so the result equals the per-image loop of
+    Integer images are scaled as ``skimage.util.img_as_float`` scales them
+    (``x * (1 / 255)``, ``x * (1 / 65535)`` for uint16), so the result equals the per-image loop of
     ``skimage.color.rgb2hsv`` and ``np.histogram``.  Float images are binned as
     given: many uint8 colours have a hue exactly on a bin edge (a sixth of the
     hue circle), and ``x / 255``, one rounding away from ``x * (1 / 255)``,
@@ -252,7 +256,8 @@ def color_histogram(images, mode="hue", bins=10, color_space="hsv", grid=(1, 1),
         dict(mode=mode, bins=bins, color_space=color_space, grid=grid, power=power,
              image_shape=image_shape, dtype=dtype, chunk_size=chunk_size, n_jobs=n_jobs),
         "color_histogram")
-    images = check_images(images, image_shape, channels=(3,), owner="color_histogram")
+    images = check_images(images, image_shape, in_nominal_range=True,
+                          owner="color_histogram")
     check_color_size(grid, images.shape[1:3])
     return _color_histogram_checked(images, mode, bins, color_space, grid, power,
                                     np.dtype(dtype).type, chunk_size, n_jobs)
@@ -277,13 +282,14 @@ def _color_histogram_checked(images, mode, bins, color_space, grid, power, dtype
     out = np.empty((n, n_cells * per_cell), dtype=dtype)
 
     def one_chunk(part):
-        planes = np.ascontiguousarray(np.moveaxis(images[part], 3, 0))      # (3, B, H, W)
+        planes = np.ascontiguousarray(np.moveaxis(as_rgb(images[part]), 3, 0))  # (3, B, H, W)
         if color_space == "hsv" and planes.dtype == np.uint8:
             x = hsv_from_uint8_planar(planes, hue_only=mode == "hue")
         else:
             x = planes.astype(np.float64)
             if np.issubdtype(images.dtype, np.integer):
-                x *= 1.0 / 255      # skimage.util.img_as_float's scaling, bit for bit
+                # skimage.util.img_as_float's scaling, bit for bit
+                x *= 1.0 / nominal_max(images.dtype)
             if color_space == "hsv":
                 x = rgb_to_hsv_planar(x, hue_only=mode == "hue")
         B = x.shape[1]
@@ -350,7 +356,7 @@ class ColorHistogram(ImageTransformer):
     ((4, 512), 'color_r0_c0_h0_s1_v1')
     """
 
-    _channels = (3,)
+    _in_nominal_range = True
     _parameter_constraints = COLOR_CONSTRAINTS
 
     def __init__(self, mode="hue", bins=10, color_space="hsv", grid=(1, 1), power=1.0,

@@ -5,7 +5,8 @@ with the same settings the output equals ``skimage.feature.hog`` image by image:
 
 1. optional square-root (gamma) compression;
 2. centred gradients ``[-1, 0, 1]`` along rows and columns, zero on the border;
-   for colour, each pixel keeps the channel with the largest gradient;
+   for several channels (alpha included, as scikit-image's ``channel_axis``
+   does), each pixel keeps the channel with the largest gradient;
 3. per cell, the mean gradient magnitude voted into ``orientations`` hard
    bins of unsigned orientation (0..180 degrees);
 4. each block of ``cells_per_block`` cells normalised ('L1', 'L1-sqrt', 'L2',
@@ -21,6 +22,8 @@ References
    detection", CVPR 2005.
 .. [2] scikit-image, ``skimage.feature.hog``.
 """
+
+import functools
 
 import numpy as np
 from sklearn.utils._param_validation import StrOptions
@@ -43,6 +46,9 @@ HOG_CONSTRAINTS = {
     **CHUNKED_CONSTRAINTS,
 }
 _EPS = 1e-5                         # scikit-image's block-normalisation eps
+# Bytes of one float array of a step's images at most (images per step are
+# also bounded by chunk_size): what a core's cache holds beside the rest.
+_STEP_BYTES = 768 * 1024
 # ITU-R 601-2 luma weights of skimage.color.rgb2gray
 _GRAY = (0.2125, 0.7154, 0.0721)
 
@@ -61,35 +67,48 @@ def _gradients(x):
 def _dominant_channel(g_row, g_col):
     """Per pixel, the gradient of the channel with the largest magnitude.
 
-    ``g_row`` and ``g_col`` are planar, ``(B, C, H, W)``.  Channels whose
-    magnitude ties with the largest (to 1e-5 relative) go to the first of
-    them.  In 0..255 units the gradients of uint8 images are integers, so ties
-    such as (2, 1) against (-2, 1) are exact and this is scikit-image's
-    ``argmax`` choice; the tolerance makes float input, not exactly integer
-    after scaling, choose the same channel as uint8 input.
+    ``g_row`` and ``g_col`` are channel-major, ``(C, B, H, W)``, float or
+    int16, C-contiguous: each channel's planes are one contiguous block, so
+    every step below is a contiguous element-wise loop.  Integer gradients (of uint8 or
+    bool images) are compared exactly, in int32, and ties such as (2, 1)
+    against (-2, 1) go to the first channel: scikit-image's ``argmax``
+    choice.  Float channels whose magnitude ties with the largest to 1e-5
+    relative go to the first of them: the tolerance makes float input such
+    as ``u8 / 255``, whose gradients are not exact, choose the same channel
+    as uint8 input.
 
     The choice is applied as exact 0/1 weights, ``sum_c w_c * g_c`` with one
     non-zero term, which is several times faster than a branchy ``where``.
     """
-    squared = g_row * g_row
-    squared += g_col * g_col
-    threshold = squared.max(axis=1)
-    threshold *= threshold.dtype.type(1 - 1e-5)
+    exact = np.issubdtype(g_row.dtype, np.integer)
+    wide = np.int32 if exact else g_row.dtype       # 2 * 255**2 overflows int16
+    squared = g_row.astype(wide)
+    squared *= squared
+    col = g_col.astype(wide)
+    col *= col
+    squared += col
+    # The largest magnitude as a chain of element-wise maxima of whole
+    # planes: a reduction along the channel axis walks them with a stride.
+    threshold = np.maximum(squared[0], squared[-1])
+    for c in range(1, len(squared) - 1):
+        np.maximum(threshold, squared[c], out=threshold)
+    if not exact:
+        threshold *= threshold.dtype.type(1 - 1e-5)
     # channel 0 wins wherever it reaches the threshold; each later channel
     # where it does and no earlier one did; the last one where none did
-    taken = squared[:, 0] >= threshold
-    out_row = g_row[:, 0] * taken
-    out_col = g_col[:, 0] * taken
-    last = squared.shape[1] - 1
+    taken = squared[0] >= threshold
+    out_row = g_row[0] * taken
+    out_col = g_col[0] * taken
+    last = len(squared) - 1
     for c in range(1, last + 1):
         if c < last:
-            take = squared[:, c] >= threshold
+            take = squared[c] >= threshold
             take &= ~taken
             taken |= take
         else:
             take = ~taken
-        out_row += g_row[:, c] * take
-        out_col += g_col[:, c] * take
+        out_row += g_row[c] * take
+        out_col += g_col[c] * take
     return out_row, out_col
 
 
@@ -120,19 +139,47 @@ def _orientation_bins(g_row, g_col, orientations):
     return bins
 
 
-def _cell_histograms(g_row, g_col, orientations, cell):
+@functools.lru_cache(maxsize=16)
+def _orientation_table(orientations, dtype):
+    """The bin of every integer gradient ``(g_row, g_col)`` in -255..255, flattened.
+
+    Made by :func:`_orientation_bins` itself on float gradients of those
+    values (exact), so a look-up gives the same bin bit for bit.
+    """
+    g_row, g_col = np.meshgrid(*[np.arange(-255, 256).astype(dtype)] * 2, indexing="ij")
+    table = _orientation_bins(g_row, g_col, orientations)
+    return table.astype(np.int8 if orientations <= 127 else np.int32).ravel()
+
+
+def _cell_histograms(g_row, g_col, orientations, cell, dtype=np.float32):
     """Orientation histograms of whole cells, shape (B, n_cells_row, n_cells_col, orientations).
 
     Each pixel votes its gradient magnitude into its hard orientation bin, and
     each cell averages its pixels' votes, as scikit-image does.  Pixels beyond
     the last whole cell are ignored.  One ``bincount`` sums the whole chunk.
+
+    Integer gradients (of 8-bit images, -255..255) take their bins from a
+    table, one look-up a pixel instead of a pseudo-angle and a comparison
+    per bin edge; their magnitudes are exact in ``dtype``, as the float
+    path computes them.
     """
     B, H, W = g_row.shape
     n_rows, n_cols = H // cell[0], W // cell[1]
     g_row = g_row[:, :n_rows * cell[0], :n_cols * cell[1]]
     g_col = g_col[:, :n_rows * cell[0], :n_cols * cell[1]]
-    magnitude = np.sqrt(g_row * g_row + g_col * g_col)
-    bins = _orientation_bins(g_row, g_col, orientations).astype(np.intp)
+    if np.issubdtype(g_row.dtype, np.integer):
+        row, col = g_row.astype(np.int32), g_col.astype(np.int32)
+        squared = row * row
+        squared += col * col
+        magnitude = np.sqrt(squared.astype(dtype))      # exact: below 2**24
+        row += 255
+        row *= 511
+        row += col
+        row += 255
+        bins = np.take(_orientation_table(orientations, np.dtype(dtype).type), row).astype(np.intp)
+    else:
+        magnitude = np.sqrt(g_row * g_row + g_col * g_col)
+        bins = _orientation_bins(g_row, g_col, orientations).astype(np.intp)
     # Flat index of (image, cell row, cell column, bin) for every pixel.
     cell_of_pixel = ((np.arange(n_rows * cell[0]) // cell[0])[:, None] * n_cols
                      + np.arange(n_cols * cell[1]) // cell[1])
@@ -212,7 +259,8 @@ def check_hog_size(image_hw, orientations, cell, block, block_norm):
         raise ValueError(
             f"Images of {image_hw[0]}x{image_hw[1]} pixels are too small for "
             f"pixels_per_cell={tuple(cell)} and cells_per_block="
-            f"{tuple(block)}: they need at least {need[0]} rows and {need[1]} columns.")
+            f"{tuple(block)} (each image is too small given those settings): they need "
+            f"at least {need[0]} rows and {need[1]} columns.")
     return shape
 
 
@@ -224,7 +272,9 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
     Parameters
     ----------
     images : array-like of shape (n, H, W), (n, H, W, C) or (n, H*W*C)
-        uint8 in 0..255 or float in 0..1 (see :mod:`features.images`).
+        1 to 4 channels, any real or boolean dtype; the values are used as
+        they are, as ``skimage.feature.hog`` uses them (see
+        :mod:`features.images`).
     orientations : int, default=9
         Orientation bins over 0..180 degrees.
     pixels_per_cell : (int, int), default=(8, 8)
@@ -236,16 +286,20 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
     transform_sqrt : bool, default=False
         Square-root (gamma) compression of the image first.
     color_mode : {'max_gradient', 'grayscale'}, default='max_gradient'
-        For colour images: per pixel, the gradient of the channel with the
-        largest magnitude (scikit-image's rule), or a luma conversion first
-        (``skimage.color.rgb2gray`` weights).  Grayscale images ignore it.
+        For images of several channels: per pixel, the gradient of the
+        channel with the largest magnitude, every channel taking part
+        (scikit-image's rule with ``channel_axis=-1``); or one gray channel
+        first: the luma of RGB (``skimage.color.rgb2gray`` weights, alpha
+        ignored), or the gray channel of gray + alpha.  Grayscale images
+        ignore it.
     image_shape : tuple, default=None
         ``(H, W[, C])`` for flattened input.
     dtype : {np.float32, np.float64}, default=np.float32
         Computation and output type (a name or an ``np.dtype`` works too).
     chunk_size : int >= 1, default=128
-        Images processed at once; bounds the temporary memory to a few
-        arrays of ``chunk_size * H * W`` values per thread.
+        Images processed at once at most (fewer where a step's arrays
+        would outgrow the CPU cache); bounds the temporary memory to a few
+        arrays of ``chunk_size * H * W * C`` values per thread.
     n_jobs : int or None, default=1
         Threads working on chunks at once (NumPy releases the GIL); -1 for
         every core, -2 for all but one, as in joblib; None means 1.
@@ -268,19 +322,20 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
 
     Notes
     -----
-    Images are processed in 0..255 intensity units whatever their type (a
-    float image in 0..1 is multiplied by 255), which is what scikit-image does
-    with uint8 images; so ``hog(u8)`` equals ``skimage.feature.hog(u8)`` and
-    ``hog(u8 / 255)`` gives the same features.  A float image ``f`` matches
-    ``skimage.feature.hog(255 * f)``; against ``skimage.feature.hog(f)`` only
-    the weight of the 1e-5 normalisation eps differs.
+    The pixel values are used as they are, whatever the dtype (uint8 and
+    uint16 as their integer values, bools as 0 and 1, floats of any range and
+    sign), as ``skimage.feature.hog`` uses them, so ``hog(x)`` equals
+    ``skimage.feature.hog(x)`` image by image for every dtype.  HOG is
+    invariant to the scale of the values only up to the 1e-5 normalisation
+    eps: ``hog(u8)`` and ``hog(u8 / 255)`` differ slightly, as they do in
+    scikit-image.
 
     Deliberate differences from ``skimage.feature.hog``: the computation is
     float32 by default, so a pixel whose gradient angle lies within ~1e-5
-    degrees of a bin edge may vote into the neighbouring bin; where colour
-    channels tie on gradient magnitude (to 1e-5 relative) the first channel
-    is used, which is scikit-image's choice on uint8 images (where ties are
-    exact) but not always on float images (where float64 rounding decides);
+    degrees of a bin edge may vote into the neighbouring bin; on float
+    images, colour channels whose gradient magnitudes tie to 1e-5 relative go
+    to the first of them, where scikit-image's float64 rounding decides (on
+    uint8 and bool images the choice is exact, scikit-image's own);
     ``block_norm=None`` returns the cell histograms, which scikit-image does
     not offer; ``color_mode='grayscale'`` converts colour first.
 
@@ -310,31 +365,43 @@ def _hog_checked(images, orientations, cell, block, block_norm, transform_sqrt, 
     gray = np.asarray(_GRAY, dtype=dtype)
 
     def one_chunk(part):
-        # 0..255 units whatever the input type, as scikit-image treats
-        # uint8 images: the weight of the 1e-5 eps (and the sqrt transform)
-        # then matches it, and uint8 and float input give the same features.
+        # The values as they are, as scikit-image computes on them: the
+        # weight of the 1e-5 eps (and the sqrt transform) then matches it.
         chunk = images[part]
+        if chunk.ndim == 4 and color_mode == "grayscale" and chunk.shape[3] <= 2:
+            chunk = chunk[..., 0]                   # gray + alpha: the gray
+        # 8-bit images: exact int16 gradients, half the memory traffic of
+        # float32, the colour choice exactly scikit-image's argmax, and the
+        # orientation bins looked up (_cell_histograms)
+        exact = (not transform_sqrt and chunk.dtype in (np.uint8, np.bool_)
+                 and (chunk.ndim == 3 or color_mode != "grayscale"))
         if chunk.ndim == 4 and color_mode != "grayscale":
-            # planar (B, C, H, W), rearranged before the float conversion:
+            # channel-major (C, B, H, W), rearranged before the conversion:
             # moving 1-byte pixels is four times cheaper than moving floats
-            chunk = np.moveaxis(chunk, 3, 1)
-        x = to_float(chunk, dtype, scale=255)
+            chunk = np.moveaxis(chunk, 3, 0)
+        # order="C": astype keeps the moved axes' strides otherwise, and
+        # every later step would loop over strided planes
+        x = chunk.astype(np.int16, order="C") if exact else to_float(chunk, dtype, scale=None)
         if x.ndim == 4 and color_mode == "grayscale":
             # Three products added in a fixed order, not ``x @ gray``: BLAS
             # kernels round a matrix-vector product differently (FMA or not)
-            # depending on the CPU and the matrix's shape.
+            # depending on the CPU and the matrix's shape.  Alpha is ignored.
             x = x[..., 0] * gray[0] + x[..., 1] * gray[1] + x[..., 2] * gray[2]
         if transform_sqrt:
             np.sqrt(x, out=x)
         g_row, g_col = _gradients(x)
         if x.ndim == 4:
             g_row, g_col = _dominant_channel(g_row, g_col)
-        hist = _cell_histograms(g_row, g_col, orientations, cell).astype(dtype)
+        hist = _cell_histograms(g_row, g_col, orientations, cell, dtype).astype(dtype)
         if block_norm is not None:
             hist = _normalize_blocks(hist, block, block_norm)
         out[part] = hist.reshape(hist.shape[0], -1)
 
-    run_chunks(one_chunk, chunks(images.shape[0], chunk_size), n_jobs)
+    # Each step's arrays should stay in the CPU's cache: a colour chunk of
+    # 128 images makes a dozen temporaries of 1.5 MiB each in float32.
+    per_image = int(np.prod(images.shape[1:])) * np.dtype(dtype).itemsize
+    step = max(1, min(chunk_size, _STEP_BYTES // per_image))
+    run_chunks(one_chunk, chunks(images.shape[0], step), n_jobs)
     return out
 
 
@@ -349,15 +416,17 @@ def hog_image(images, orientations=9, pixels_per_cell=(8, 8), transform_sqrt=Fal
 
     Parameters
     ----------
-    images : array-like of shape (H, W), (H, W, 3), (n, H, W) or (n, H, W, 3)
-        One image or a batch, uint8 in 0..255 or float in 0..1.
+    images : array-like of shape (H, W), (H, W, C), (n, H, W) or (n, H, W, C)
+        One image or a batch, as for :func:`hog`; ``(H, W, C)`` with ``C``
+        from 2 to 4 and ``H > C`` is one image.
     orientations, pixels_per_cell, transform_sqrt, color_mode
         As for :func:`hog`, and checked the same way.
 
     Returns
     -------
-    pictures : ndarray of shape (n, n_cells_row * cell_rows, n_cells_col * cell_cols)
-        Or ``(H', W')`` for a single image; float32.
+    pictures : ndarray of shape (n, H, W)
+        Or ``(H, W)`` for a single image; float32.  Pixels beyond the last
+        whole cell are zero, as in scikit-image's picture.
 
     Examples
     --------
@@ -371,7 +440,7 @@ def hog_image(images, orientations=9, pixels_per_cell=(8, 8), transform_sqrt=Fal
     check_params(HOG_CONSTRAINTS, settings, "hog_image")
     cell = tuple(int(v) for v in pixels_per_cell)
     x = np.asarray(images)
-    single = x.ndim == 2 or (x.ndim == 3 and x.shape[-1] == 3)
+    single = x.ndim == 2 or (x.ndim == 3 and x.shape[2] in (2, 3, 4) and x.shape[1] > x.shape[2])
     if single:
         x = x[None]
     cells = hog(x, orientations, cell, block_norm=None,
@@ -381,8 +450,9 @@ def hog_image(images, orientations=9, pixels_per_cell=(8, 8), transform_sqrt=Fal
     templates = _orientation_templates(orientations, cell)
     pictures = np.einsum("nrco,oij->nricj", cells, templates)
     n, r, i, c, j = pictures.shape
-    pictures = pictures.reshape(n, r * i, c * j)
-    return pictures[0] if single else pictures
+    full = np.zeros((n,) + x.shape[1:3], dtype=pictures.dtype)
+    full[:, :r * i, :c * j] = pictures.reshape(n, r * i, c * j)
+    return full[0] if single else full
 
 
 def _orientation_templates(orientations, cell):
@@ -419,7 +489,7 @@ class HOG(ImageTransformer):
         ``(H, W[, C])`` when ``X`` holds flattened images.
     dtype : {np.float32, np.float64}, default=np.float32
     chunk_size : int >= 1, default=128
-        Images per vectorized step (bounds the temporary memory).
+        Images per vectorized step at most (bounds the temporary memory).
     n_jobs : int or None, default=1
         Threads working on chunks at once; -1 for every core.
 

@@ -1,11 +1,17 @@
 """The one image input convention shared by every transformer.
 
-Images enter as ``(n, H, W)`` (grayscale) or ``(n, H, W, C)`` (colour), uint8 in
-0..255 or float in 0..1, or flattened as ``(n, H * W * C)`` together with
-``image_shape=(H, W[, C])``.  Validation happens once, here, before any
-expensive work; conversion to float is done chunk by chunk by the feature
-functions (:func:`to_float`), so a 50,000-image uint8 batch is never copied
-whole to float.
+Images enter as ``(n, H, W)`` (grayscale) or ``(n, H, W, C)`` with 1 to 4
+channels (gray, gray + alpha, RGB, RGBA), or flattened as ``(n, H * W * C)``
+together with ``image_shape=(H, W[, C])``.  Any real or boolean dtype is
+accepted, with the values as they are (NaN and infinity are refused): each
+dtype has a *nominal range* that stands for black..white (:func:`nominal_max`),
+0..255 for uint8 and other integers, 0..65535 for uint16, 0..1 for floats and
+bools, and each feature reads the values against it the way scikit-image
+does (HOG uses the values as they are, like ``skimage.feature.hog``; raw
+pixels are scaled by the nominal maximum, like ``skimage.util.img_as_float``).
+Validation happens once, here, before any expensive work; conversion to float
+is done chunk by chunk by the feature functions (:func:`to_float`), so a
+50,000-image uint8 batch is never copied whole to float.
 """
 
 import os
@@ -30,17 +36,63 @@ def check_image_shape(image_shape, owner="images"):
     return tuple(int(s) for s in image_shape)
 
 
-def check_images(X, image_shape=None, *, channels=(1, 3), owner="images"):
+#: Channel counts every feature accepts: gray, gray + alpha, RGB, RGBA.
+CHANNELS = (1, 2, 3, 4)
+
+
+def nominal_max(dtype):
+    """The value that stands for white in images of ``dtype``.
+
+    255 for uint8 and every other integer type but uint16 (arrays of 8-bit
+    values are often int64), 65535 for uint16 (16-bit images), 1 for floats
+    and bools, as ``skimage.util.img_as_float`` reads uint8, uint16, float and
+    bool images.
+    """
+    dtype = np.dtype(dtype)
+    if dtype == np.uint16:
+        return 65535
+    if np.issubdtype(dtype, np.integer):
+        return 255
+    return 1
+
+
+def _ragged_sizes(given):
+    """The first two distinct image shapes in a list, with their indices, or ''."""
+    try:
+        shapes = [np.shape(image) for image in given]
+    except (TypeError, ValueError):
+        return ""
+    for index, shape in enumerate(shapes):
+        if shape != shapes[0]:
+            return (f": image 0 has shape {shapes[0]} but image {index} has shape {shape}")
+    return ""
+
+
+def _range_hint(dtype, hi):
+    """What probably went wrong with values above the nominal range."""
+    if np.issubdtype(dtype, np.floating) and hi <= 255:
+        return "; 8-bit values as floats? divide them by 255"
+    if np.issubdtype(dtype, np.integer) and hi <= 65535:
+        return "; 16-bit values? pass them as uint16"
+    return ""
+
+
+def check_images(X, image_shape=None, *, channels=CHANNELS, in_nominal_range=False,
+                 owner="images"):
     """Validate a batch of images and return it as ``(n, H, W)`` or ``(n, H, W, C)``.
 
     Parameters
     ----------
     X : array-like of shape (n, H, W), (n, H, W, C) or (n, H * W * C)
-        uint8 (or another integer type) in 0..255, or float in 0..1.
+        Any real or boolean dtype, values as they are (see the module
+        docstring for how each dtype's values are read).
     image_shape : tuple (H, W) or (H, W, C), default=None
         Needed for flattened input; checked against ``X`` otherwise.
-    channels : tuple of int, default=(1, 3)
+    channels : tuple of int, default=(1, 2, 3, 4)
         Channel counts accepted; a single channel is returned as ``(n, H, W)``.
+    in_nominal_range : bool, default=False
+        Refuse values outside the dtype's nominal range (:func:`nominal_max`),
+        for features that bin intensities of a fixed range.
     owner : str
         Name used in error messages.
 
@@ -54,12 +106,13 @@ def check_images(X, image_shape=None, *, channels=(1, 3), owner="images"):
     ValueError
         With the expected shapes and what was received: wrong number of
         dimensions, a flattened length that does not match ``image_shape``, an
-        unsupported channel count, an empty batch, complex or non-numeric
-        data, NaN or infinity, or values outside 0..255 (integers) or 0..1
-        (floats).  A 3-D array whose last axis has 3 or 4 entries and is
-        shorter than the one before it, such as ``(32, 32, 3)``, is refused
-        as a single image (pass ``X[None]``) unless ``image_shape=(H, W)``
-        says it is a batch of narrow grayscale images.
+        unsupported channel count, an empty batch, images of several sizes
+        (naming two of them), complex or non-numeric data, NaN or infinity,
+        or (``in_nominal_range``) values outside the nominal range.  A 3-D
+        array whose last axis has 2 to 4 entries and is shorter than the one
+        before it, such as ``(32, 32, 3)``, is refused as a single image (pass
+        ``X[None]``) unless ``image_shape=(H, W)`` says it is a batch of
+        narrow grayscale images.
     TypeError
         For sparse matrices.
 
@@ -68,11 +121,11 @@ def check_images(X, image_shape=None, *, channels=(1, 3), owner="images"):
     The single-image rule: ``(H, W, 3)`` and ``(n, H, W)`` are the same kind
     of array, and reading a colour image as ``H`` grayscale images of
     ``W x 3`` pixels silently gives wrong features (``RawPixels`` would return
-    ``(32, 96)``).  Grayscale images 3 or 4 pixels wide and taller than wide
+    ``(32, 96)``).  Grayscale images 2 to 4 pixels wide and taller than wide
     are rare enough that refusing them without ``image_shape`` costs little.
     """
-    expected = ("expected images of shape (n, H, W) or (n, H, W, C), uint8 in 0..255 or "
-                "float in 0..1, or flattened (n, H*W*C) with image_shape=(H, W[, C])")
+    expected = ("expected images of shape (n, H, W) or (n, H, W, C), or flattened "
+                "(n, H*W*C) with image_shape=(H, W[, C])")
     # The settings first: they are cheap to check and the pixels are not.
     image_shape = check_image_shape(image_shape, owner)
     if hasattr(X, "toarray") or hasattr(X, "tocsr"):
@@ -84,7 +137,8 @@ def check_images(X, image_shape=None, *, channels=(1, 3), owner="images"):
     try:
         X = np.asarray(X)
     except ValueError as exc:           # a ragged list: images of several sizes
-        raise ValueError(f"{owner}: cannot stack the images into one array ({exc}); a batch "
+        sizes = _ragged_sizes(given) or f" ({exc})"
+        raise ValueError(f"{owner}: cannot stack the images into one array{sizes}; a batch "
                          "holds images of one size (load_image_folder(image_size=(H, W)) "
                          "resizes them).") from None
     if X.ndim == 0:                     # None, a number, a generator, ...
@@ -100,18 +154,22 @@ def check_images(X, image_shape=None, *, channels=(1, 3), owner="images"):
         raise ValueError(f"{owner}: Complex data not supported; {expected}.")
     if X.dtype == object or not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
         raise ValueError(f"{owner}: {expected}; got an array of dtype {X.dtype}.")
-    if X.dtype == bool:
-        raise ValueError(f"{owner}: got a boolean array; {expected}.")
     if X.size == 0:
         raise ValueError(f"{owner}: got an empty array of shape {X.shape}; {expected}.")
     # Values first: their errors say what is wrong whatever the shape.
-    lo, hi = X.min(), X.max()
     floating = np.issubdtype(X.dtype, np.floating)
+    if floating or in_nominal_range:
+        lo, hi = X.min(), X.max()
     if floating and not (np.isfinite(lo) and np.isfinite(hi)):
         raise ValueError(f"{owner}: the images contain NaN or infinity.")
-    if lo < 0:
-        raise ValueError(f"{owner}: Negative values in data (minimum {lo:g}); images must "
-                         "be uint8 in 0..255 or float in 0..1.")
+    top = nominal_max(X.dtype)
+    if in_nominal_range and lo < 0:
+        raise ValueError(f"{owner}: Negative values in data (minimum {lo:.9g}); {X.dtype} "
+                         f"images must be in 0..{top} here.")
+    if in_nominal_range and hi > top:
+        # .9g: a value a rounding above 1 must not print as "1"
+        raise ValueError(f"{owner}: {X.dtype} images must be in 0..{top} here, got values "
+                         f"up to {hi:.9g}{_range_hint(X.dtype, hi)}.")
     if X.ndim == 2:
         if image_shape is None:
             raise ValueError(
@@ -128,7 +186,7 @@ def check_images(X, image_shape=None, *, channels=(1, 3), owner="images"):
                 X.ndim == 3 and image_shape == X.shape[1:] + (1,)):
             raise ValueError(f"{owner}: got images of shape {X.shape[1:]} but "
                              f"image_shape={image_shape}.")
-        if (X.ndim == 3 and image_shape is None and X.shape[2] in (3, 4)
+        if (X.ndim == 3 and image_shape is None and X.shape[2] in (2, 3, 4)
                 and X.shape[1] > X.shape[2]):
             raise ValueError(
                 f"{owner}: got an array of shape {X.shape}, which looks like one colour "
@@ -142,41 +200,48 @@ def check_images(X, image_shape=None, *, channels=(1, 3), owner="images"):
         if X.shape[1] in channels and X.shape[1] != 1:
             hint = ("; channels-first images? pass np.moveaxis(X, 1, -1) for "
                     "channels-last (n, H, W, C)")
-        elif X.shape[3] == 4 and 3 in channels:
-            hint = "; RGBA? drop the alpha channel with X[..., :3]"
         raise ValueError(f"{owner}: images have {X.shape[3]} channels (shape {X.shape}); "
-                         f"expected {' or '.join(map(str, channels))}{hint}.")
+                         f"expected {', '.join(map(str, channels))}{hint}.")
     if X.ndim == 3 and 1 not in channels:
         raise ValueError(f"{owner}: got grayscale images of shape {X.shape}; expected "
                          f"(n, H, W, {channels[0]}) colour images.")
-    if floating and hi > 1:
-        # .9g: a value a rounding above 1 must not print as "1"
-        raise ValueError(
-            f"{owner}: float images must be in 0..1, got values up to {hi:.9g}; "
-            "divide by 255 or pass uint8.")
-    if not floating and hi > 255:
-        raise ValueError(f"{owner}: integer images must be in 0..255, got values up to {hi}"
-                         f"{'; for 16-bit images pass X >> 8' if hi <= 65535 else ''}.")
     if X.ndim == 4 and X.shape[3] == 1:
         X = X[..., 0]
     return X
 
 
-def to_float(images, dtype=np.float32, scale=1):
-    """A chunk of checked images as float in ``0..scale``.
+def as_rgb(images):
+    """Checked images as RGB ``(n, H, W, 3)`` views: alpha dropped, gray repeated.
 
-    ``scale=1``: integers are divided by 255 (the division makes uint8 input
-    equal the user's own ``x / 255``).  ``scale=255``: integers are taken as
-    they are and floats multiplied by 255, the units scikit-image works in
-    for uint8 images.
+    Gray + alpha is gray; gray is repeated into three equal channels (as
+    pillow's ``convert('RGB')`` does), without copying the pixels.
     """
-    integer = np.issubdtype(images.dtype, np.integer)
-    # Never scale the caller's array in place: copy floats whenever we scale.
-    out = images.astype(dtype, order="C", copy=not integer and scale != 1)
-    if integer and scale != 255:
-        out /= 255 / scale
-    elif not integer and scale != 1:
-        out *= dtype(scale)
+    if images.ndim == 4 and images.shape[3] >= 3:
+        return images[..., :3]
+    gray = images[..., 0] if images.ndim == 4 else images
+    return np.broadcast_to(gray[..., None], gray.shape + (3,))
+
+
+def to_float(images, dtype=np.float32, scale=1):
+    """A chunk of checked images as float, the nominal range mapped to ``0..scale``.
+
+    ``scale=1``: integers are divided by their nominal maximum
+    (:func:`nominal_max`; a division, so uint8 input equals the user's own
+    ``x / 255``), floats and bools kept as they are.  ``scale=255``: the
+    units scikit-image works in for uint8 images (uint8 as it is, floats
+    times 255, uint16 divided by 257).  ``scale=None``: the values as they
+    are, whatever the dtype (what ``skimage.feature.hog`` computes on).
+    """
+    # Always a copy: the features scale (and take square roots) in place,
+    # never in the caller's array.
+    out = images.astype(dtype, order="C")
+    top = nominal_max(images.dtype)
+    if scale is None or top == scale:
+        return out
+    if top > scale:
+        out /= dtype(top / scale)
+    else:
+        out *= dtype(scale / top)
     return out
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from _constraints import Integer
 
-from .images import to_float
+from .images import nominal_max, to_float
 
 
 def patch_grid(image_hw, patch_size, stride=1):
@@ -39,8 +39,8 @@ def extract_patches(images, patch_size, stride=1):
     Parameters
     ----------
     images : ndarray of shape (n, H, W) or (n, H, W, C)
-        Checked images (:func:`features.images.check_images`), uint8 in
-        0..255 or float in 0..1.
+        Checked images (:func:`features.images.check_images`), any dtype;
+        read in 0..255 units (:func:`features.images.to_float` with ``scale=255``).
     patch_size : int
     stride : int, default=1
         Step between patch positions, in pixels.
@@ -59,7 +59,8 @@ def extract_patches(images, patch_size, stride=1):
     """
     n, height, width = images.shape[:3]
     channels = images.shape[3] if images.ndim == 4 else 1
-    if images.dtype.kind == "f":
+    if nominal_max(images.dtype) != 255:
+        # 0..255 units whatever the dtype, as sample_patches gives them
         images = to_float(images, np.float32, scale=255)
     rows, cols = patch_grid((height, width), patch_size, stride)
     span = patch_size * channels
@@ -79,7 +80,7 @@ def sample_patches(images, n_patches, patch_size, random_state):
     Parameters
     ----------
     images : ndarray of shape (n, H, W) or (n, H, W, C)
-        Checked images, uint8 in 0..255 or float in 0..1.
+        Checked images, any dtype of the input convention.
     n_patches : int
         Patches drawn, each at a uniformly random position (stride 1) of a
         uniformly random image, with replacement.  If the images hold no more

@@ -7,9 +7,11 @@ from .images import chunks, to_float
 
 
 class RawPixels(ImageTransformer):
-    """Images flattened to rows of pixel values in 0..1.
+    """Images flattened to rows of pixel values, the dtype's nominal range as 0..1.
 
-    uint8 images are divided by 255, float images are kept as they are; the
+    Integer images are divided by their nominal maximum (255, or 65535 for
+    uint16), float and boolean images are kept as they are (see
+    :mod:`features.images`); every channel is kept (alpha too); the
     output is ``(n, H * W * C)`` in ``dtype``, row-major with the channel
     last, like ``images.reshape(n, -1)``.  A single colour image ``(H, W, 3)``
     is refused with a hint to pass ``image[None]``, rather than read as ``H``

@@ -48,9 +48,8 @@ def test_hog_equals_skimage_on_natural_images(name, block_norm):
 def test_hog_equals_skimage_on_random_images(block_norm, settings):
     for images, colour in ((RANDOM_COLOR, {"channel_axis": -1}), (RANDOM_FLOAT, {})):
         ours = hog(images, block_norm=block_norm, **{"cells_per_block": (2, 2), **settings})
-        # float images are processed in 0..255 units, like skimage with uint8
-        scale = 255.0 if images.dtype.kind == "f" else 1
-        ref = np.stack([skimage_hog(im * scale, block_norm=block_norm,
+        # float images are used as they are, as skimage uses them
+        ref = np.stack([skimage_hog(im, block_norm=block_norm,
                                     **{"cells_per_block": (2, 2), **settings}, **colour)
                         for im in images])
         np.testing.assert_allclose(ours, ref, atol=3e-7)          # measured 1.1e-7
@@ -75,10 +74,13 @@ def test_hog_length_follows_the_formula():
     assert hog(images, cells_per_block=(3, 3)).shape == (3, 2 * 2 * 3 * 3 * 9)
 
 
-def test_hog_uint8_and_float_input_agree():
-    np.testing.assert_array_equal(hog(RANDOM_COLOR), hog(RANDOM_COLOR / 255.0))
-    np.testing.assert_array_equal(hog(RANDOM_COLOR, block_norm=None),
-                                  hog(RANDOM_COLOR.astype(np.float32) / 255, block_norm=None))
+def test_hog_uses_the_values_as_they_are_in_every_dtype():
+    expected = hog(RANDOM_COLOR)
+    for dtype in (np.float32, np.float64, np.uint16, np.int64):
+        np.testing.assert_array_equal(hog(RANDOM_COLOR.astype(dtype)), expected)
+    # 1/255 of the values: the same up to the weight of the 1e-5 eps, as in skimage
+    np.testing.assert_allclose(hog(RANDOM_COLOR / 255.0), expected, atol=2e-4)
+    assert not np.array_equal(hog(RANDOM_COLOR / 255.0), expected)
 
 
 def test_hog_rotation_by_90_degrees_permutes_orientation_bins():
@@ -112,6 +114,82 @@ def test_hog_image_matches_skimage_visualisation():
     np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-3)
     batch = hog_image(np.stack([image, image]))
     assert batch.shape == (2, 64, 80)
+
+
+def test_hog_image_covers_pixels_beyond_the_last_whole_cell():
+    image = natural_images()["camera"][:35, :43]
+    _, ref = skimage_hog(image, cells_per_block=(1, 1), visualize=True)
+    ours = hog_image(image)
+    assert ours.shape == ref.shape == (35, 43)
+    np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-3)
+    assert not ours[32:].any() and not ours[:, 40:].any()
+
+
+def _any_image_a_user_has():
+    """Batches skimage's hog takes and this library once refused, with skimage's settings."""
+    colour = natural_images()["astronaut"][:40, :48]
+    gray = natural_images()["camera"][:40, :48].astype(np.float64)
+    alpha = RNG.integers(0, 256, (40, 48), dtype=np.uint8)
+    return {
+        "float 0..100": ((gray / 2.55)[None], {}),
+        "negative floats": ((gray - gray.mean())[None], {}),
+        "bool": ((gray > 100)[None], {}),
+        "uint16 16-bit": ((gray * 257).astype(np.uint16)[None], {}),
+        "int64 above 255": ((gray * 3).astype(np.int64)[None], {}),
+        "gray + alpha": (np.stack([colour[..., 0], alpha], -1)[None], {"channel_axis": -1}),
+        "RGBA": (np.dstack([colour, alpha])[None], {"channel_axis": -1}),
+        "float RGB outside 0..1": ((colour * 4.0 - 200)[None], {"channel_axis": -1}),
+    }
+
+
+@pytest.mark.parametrize("block_norm", ["L1", "L2-Hys"])
+@pytest.mark.parametrize("kind", list(_any_image_a_user_has()))
+def test_hog_equals_skimage_on_any_image_a_user_has(kind, block_norm):
+    images, colour = _any_image_a_user_has()[kind]
+    ours = hog(images, block_norm=block_norm, cells_per_block=(2, 2), dtype=np.float64)
+    ref = skimage_hog(images[0], block_norm=block_norm, cells_per_block=(2, 2), **colour)
+    np.testing.assert_allclose(ours[0], ref, atol=1e-7)
+    # float32 (the default) within a few float32 ulps of values up to 1
+    np.testing.assert_allclose(hog(images, block_norm=block_norm, cells_per_block=(2, 2))[0],
+                               ref, atol=3e-6)
+
+
+def test_grayscale_mode_reads_gray_alpha_as_gray_and_rgba_as_rgb():
+    images = RNG.integers(0, 256, (3, 16, 16, 4), dtype=np.uint8)
+    np.testing.assert_array_equal(hog(images[..., :2], color_mode="grayscale"),
+                                  hog(images[..., 0]))
+    np.testing.assert_array_equal(hog(images, color_mode="grayscale"),
+                                  hog(images[..., :3], color_mode="grayscale"))
+
+
+def test_colour_histograms_read_any_channel_count_as_rgb():
+    rgba = RNG.integers(0, 256, (3, 16, 16, 4), dtype=np.uint8)
+    gray = rgba[..., 0]
+    for mode in ("hue", "marginal", "joint"):
+        expected = color_histogram(rgba[..., :3], mode=mode)
+        np.testing.assert_array_equal(color_histogram(rgba, mode=mode), expected)
+        as_rgb = color_histogram(np.repeat(gray[..., None], 3, axis=-1), mode=mode)
+        np.testing.assert_array_equal(color_histogram(gray, mode=mode), as_rgb)
+        np.testing.assert_array_equal(color_histogram(rgba[..., :2], mode=mode), as_rgb)
+    # 16-bit values scaled as skimage.util.img_as_float scales them
+    wide = (rgba[..., :3].astype(np.uint16) * 257)
+    np.testing.assert_array_equal(
+        color_histogram(wide, mode="marginal", color_space="rgb"),
+        color_histogram(rgba[..., :3], mode="marginal", color_space="rgb"))
+    image = rgba[0, ..., :3]
+    np.testing.assert_allclose(color_histogram(wide[:1])[0],
+                               reference_histogram(image, "hue", 10, "hsv"), atol=1e-7)
+
+
+def test_raw_pixels_scale_each_dtype_by_its_nominal_range():
+    wide = RNG.integers(0, 65536, (2, 4, 5, 4), dtype=np.uint16)
+    np.testing.assert_allclose(RawPixels().fit_transform(wide), wide.reshape(2, -1) / 65535,
+                               rtol=1e-6)
+    flags = wide > 30000
+    np.testing.assert_array_equal(RawPixels().fit_transform(flags), flags.reshape(2, -1))
+    negative = wide / 65535.0 - 0.5
+    np.testing.assert_allclose(RawPixels().fit_transform(negative), negative.reshape(2, -1),
+                               rtol=1e-6)
 
 
 # ------------------------------------------------------------------ colour histograms
@@ -197,11 +275,8 @@ def test_raw_pixels_flatten_and_scale():
 @pytest.mark.parametrize("X,kwargs,message", [
     (np.zeros((2, 48)), {}, r"2-D array of shape \(2, 48\).*image_shape"),
     (np.zeros((2, 48)), {"image_shape": (4, 5, 3)}, r"image_shape=\(4, 5, 3\) means 60 values"),
-    (np.zeros((2, 4, 4, 2)), {}, r"images have 2 channels .* expected 1 or 3"),
+    (np.zeros((2, 4, 4, 5)), {}, r"images have 5 channels .* expected 1, 2, 3, 4"),
     (np.full((2, 8, 8), np.nan), {}, "contain NaN or infinity"),
-    (np.full((2, 8, 8), 2.0), {}, r"float images must be in 0..1, got values up to 2"),
-    (np.full((2, 8, 8), -1.0), {}, "Negative values in data"),
-    (np.full((2, 8, 8), 300), {}, r"integer images must be in 0..255"),
     (np.zeros((0, 8, 8)), {}, "empty array"),
     (np.zeros((2, 8, 8, 3, 1)), {}, r"got an array of shape \(2, 8, 8, 3, 1\)"),
     (np.array([["a"]]), {}, "dtype <U1"),
@@ -215,10 +290,22 @@ def test_bad_images_get_clear_errors(transformer, X, kwargs, message):
         transformer(**kwargs).fit(X)
 
 
-def test_colour_transformer_needs_colour_and_sparse_is_refused():
+@pytest.mark.parametrize("X,message", [
+    (np.full((2, 8, 8, 3), 2.0), r"float64 images must be in 0..1 here, got values up to 2; "
+                                 r"8-bit values as floats\? divide them by 255"),
+    (np.full((2, 8, 8, 3), 1 + 1e-7), r"got values up to 1.0000001"),
+    (np.full((2, 8, 8), -0.5), r"Negative values in data \(minimum -0.5\)"),
+    (np.full((2, 8, 8, 3), 4095), r"int64 images must be in 0..255 here, got values up to "
+                                  r"4095; 16-bit values\? pass them as uint16"),
+])
+def test_colour_histograms_refuse_values_outside_the_nominal_range(X, message):
+    for fit in (lambda: ColorHistogram().fit(X), lambda: color_histogram(X)):
+        with pytest.raises(ValueError, match=message):
+            fit()
+
+
+def test_sparse_is_refused():
     from scipy import sparse
-    with pytest.raises(ValueError, match=r"grayscale images .* expected \(n, H, W, 3\)"):
-        ColorHistogram().fit(np.zeros((2, 8, 8)))
     with pytest.raises(TypeError, match="sparse input is not supported"):
         HOG().fit(sparse.csr_matrix(np.zeros((2, 64))))
 
@@ -275,8 +362,10 @@ def test_transformer_contract_on_images(transformer, tmp_path):
     readonly = np.load(tmp_path / "images.npy", mmap_mode="r")
     np.testing.assert_array_equal(est.transform(readonly), out)
     # float input scaled the way skimage.util.img_as_float scales uint8 (a
-    # colour exactly on a hue edge would fall elsewhere if scaled otherwise)
-    np.testing.assert_allclose(est.transform(img_as_float(IMAGES)), out, rtol=1e-5, atol=1e-6)
+    # colour exactly on a hue edge would fall elsewhere if scaled otherwise);
+    # HOG uses the values as they are, as skimage's hog does
+    floats = IMAGES.astype(float) if isinstance(est, HOG) else img_as_float(IMAGES)
+    np.testing.assert_allclose(est.transform(floats), out, rtol=1e-5, atol=1e-6)
     flat = clone(transformer).set_params(image_shape=IMAGES.shape[1:])
     np.testing.assert_array_equal(flat.fit_transform(IMAGES.reshape(12, -1)), out)
 
@@ -323,6 +412,10 @@ TABULAR_CHECKS = [
     "check_dict_unchanged", "check_fit_idempotent", "check_fit_check_is_fitted",
     "check_n_features_in", "check_fit2d_predict1d",
 ]
+#: ColorHistogram refuses negative values (its tag says so) before the shape.
+NEGATIVE = {"check_positive_only_tag_during_fit": "accepts negative values (positive_only "
+                                                  "is False) but not 2-D tabular data; "
+                                                  + TABULAR}
 EXPECTED_FAILURES = {
     **{name: TABULAR for name in TABULAR_CHECKS},
     "check_estimators_empty_data_messages": "expects the tabular '0 feature(s)' message for "
@@ -336,7 +429,9 @@ EXPECTED_FAILURES = {
 
 
 @parametrize_with_checks([HOG(), ColorHistogram(), RawPixels()],
-                         expected_failed_checks=lambda est: EXPECTED_FAILURES)
+                         expected_failed_checks=lambda est: (
+                             EXPECTED_FAILURES if isinstance(est, ColorHistogram)
+                             else {**EXPECTED_FAILURES, **NEGATIVE}))
 def test_sklearn_checks(estimator, check):
     check(estimator)
 
@@ -359,3 +454,24 @@ def test_threads_give_the_same_features(n_jobs):
         color_histogram(RANDOM_COLOR, mode="marginal"))
     with pytest.raises(ValueError, match=r"'n_jobs' parameter of hog must be an int"):
         hog(RANDOM_COLOR, n_jobs=0)
+
+
+def _near_tie():
+    """Gradients (a, b) and (c, d) of 8-bit channels whose squared magnitudes differ by 1."""
+    squares = {a * a + b * b: (a, b) for a in range(256) for b in range(a + 1)}
+    for total in sorted(squares, reverse=True):
+        if total - 1 in squares:
+            return squares[total - 1], squares[total]
+    raise AssertionError("no near tie")
+
+
+def test_hog_colour_choice_is_exact_on_8_bit_near_ties():
+    # Squared magnitudes ~1.3e5 that differ by 1 (within 1e-5 relative):
+    # skimage's argmax takes the larger, in the second channel.
+    (a, b), (c, d) = _near_tie()
+    image = np.zeros((16, 16, 3), np.uint8)
+    image[6, 5, 0], image[5, 6, 0] = a, b        # pixel (5, 5): channel 0 gives (a, b)
+    image[6, 5, 1], image[5, 6, 1] = c, d        # channel 1 gives (c, d), one larger
+    ours = hog(image[None], block_norm="L1", cells_per_block=(1, 1))[0]
+    ref = skimage_hog(image, block_norm="L1", cells_per_block=(1, 1), channel_axis=-1)
+    np.testing.assert_allclose(ours, ref, atol=1e-6)

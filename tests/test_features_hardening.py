@@ -210,7 +210,7 @@ def test_narrow_grayscale_images_pass_with_image_shape():
 
 @pytest.mark.parametrize("X,message", [
     (np.zeros((2, 3, 16, 16), np.uint8), r"channels-first images\? pass np.moveaxis\(X, 1, -1\)"),
-    (np.zeros((2, 16, 16, 4), np.uint8), r"RGBA\? drop the alpha channel with X\[\.\.\., :3\]"),
+    (np.zeros((2, 4, 16, 16), np.uint8), r"channels-first images\? pass np.moveaxis\(X, 1, -1\)"),
     (np.zeros((16, 16), np.uint8), r"For a single grayscale image pass X\[None\]"),
 ])
 def test_common_layout_mistakes_get_a_hint(X, message):
@@ -223,13 +223,29 @@ def test_common_layout_mistakes_get_a_hint(X, message):
     (None, r"got NoneType None"),
     (3, r"got int 3"),
     ((image for image in COLOR), r"got generator"),
-    ([np.zeros((16, 16), np.uint8), np.zeros((8, 8), np.uint8)],
-     r"cannot stack the images into one array .* images of one size"),
-    (np.full((2, 16, 16), 1 + 1e-7), r"float images must be in 0..1, got values up to 1.0000001"),
-    (np.full((2, 16, 16), 4095, np.uint16), r"integer images must be in 0..255, got values up "
-                                            r"to 4095; for 16-bit images pass X >> 8"),
+    ([np.zeros((16, 16), np.uint8)] * 2 + [np.zeros((8, 8), np.uint8)],
+     r"cannot stack the images into one array: image 0 has shape \(16, 16\) but image 2 has "
+     r"shape \(8, 8\); a batch holds images of one size"),
+    ([np.zeros((16, 16, 3), np.uint8), np.zeros((16, 16), np.uint8)],
+     r"image 0 has shape \(16, 16, 3\) but image 1 has shape \(16, 16\)"),
 ])
 def test_bad_batches_get_clear_errors(X, message):
     for fit in (lambda: HOG().fit(X), lambda: hog(X)):
         with pytest.raises(ValueError, match=message):
             fit()
+
+
+def test_bag_of_words_reads_16_bit_as_its_8_bit_copy_and_takes_rgba():
+    from features import BagOfVisualWords
+
+    settings = dict(n_words=4, patch_size=4, n_patches=200, kmeans_max_iter=3, random_state=0)
+    expected = BagOfVisualWords(**settings).fit_transform(COLOR)
+    wide = COLOR.astype(np.uint16) * 257                   # the same image in 16 bits
+    np.testing.assert_array_equal(BagOfVisualWords(**settings).fit_transform(wide), expected)
+    np.testing.assert_array_equal(BagOfVisualWords(**settings).fit_transform(COLOR / 255.0),
+                                  expected)
+    rgba = np.concatenate([COLOR, COLOR[..., :1]], axis=-1)
+    bovw = BagOfVisualWords(**settings).fit(rgba)
+    assert bovw.transform(rgba).shape == expected.shape
+    with pytest.raises(ValueError, match=r"fitted on images of shape \(16, 16, 4\)"):
+        bovw.transform(COLOR)

@@ -475,3 +475,71 @@ def test_out_refuses_what_is_not_a_file_path(tree, tmp_path):
         load_image_folder(tree, out=tmp_path)
     with pytest.raises(TypeError, match="out must be None or a path"):
         load_image_folder(tree, out=3)
+
+
+# ------------------------------------------------------------------ any image a user has
+def _any_image_folder(root):
+    """Two classes of real PNG files in every mode a user has, of three sizes.
+
+    Class 'bright' is light, class 'dark' is dark, in every mode: 8-bit gray
+    ('L'), gray + alpha ('LA'), 'RGBA', 16-bit gray ('I;16') and RGB.
+    """
+    rng = np.random.default_rng(0)
+    sizes = [(20, 24), (24, 20), (16, 16)]
+    for label, low in (("bright", 150), ("dark", 10)):
+        for i in range(10):
+            h, w = sizes[i % 3]
+            gray = rng.integers(low, low + 90, (h, w), dtype=np.uint8)
+            path = root / label / f"{i}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            kind = i % 5
+            if kind == 0:
+                Image.fromarray(gray, mode="L").save(path)
+            elif kind == 1:
+                Image.fromarray(np.dstack([gray, gray]), mode="LA").save(path)
+            elif kind == 2:
+                Image.fromarray(np.dstack([gray, gray // 2, gray, gray]), mode="RGBA").save(path)
+            elif kind == 3:
+                Image.fromarray(gray.astype(np.uint16) * 257).save(path)    # 'I;16'
+            else:
+                Image.fromarray(np.dstack([gray] * 3)).save(path)
+    return root
+
+
+def test_every_mode_and_size_loads_with_image_size(tmp_path):
+    root = _any_image_folder(tmp_path)
+    with Image.open(root / "bright" / "3.png") as im:
+        assert im.mode == "I;16"
+    with Image.open(root / "bright" / "1.png") as im:
+        assert im.mode == "LA"
+    with pytest.raises(ValueError, match=r"image_size"):
+        load_image_folder(root)                      # mixed sizes need image_size
+    X, y, classes = load_image_folder(root, image_size=(16, 16))
+    assert X.shape == (20, 16, 16, 3) and X.dtype == np.uint8 and classes == ["bright", "dark"]
+    # files of 16x16 are not resized: RGBA drops its alpha, 16-bit gray keeps
+    # its high byte, gray + alpha is gray; all in three channels
+    with Image.open(root / "bright" / "2.png") as im:      # 'RGBA' 16x16
+        np.testing.assert_array_equal(X[2], np.asarray(im)[..., :3])
+    with Image.open(root / "bright" / "8.png") as im:      # 'I;16' 16x16
+        expected = (np.asarray(im).astype(np.uint16) >> 8).astype(np.uint8)
+        np.testing.assert_array_equal(X[8], np.dstack([expected] * 3))
+    with Image.open(root / "dark" / "1.png") as im:        # 'LA' 24x20, resized
+        gray = np.asarray(im.convert("L").resize((16, 16), Image.Resampling.BILINEAR))
+        np.testing.assert_array_equal(X[11], np.dstack([gray] * 3))
+    bright, dark = X[y == 0][..., 0], X[y == 1][..., 0]
+    assert bright.min() >= 140 and dark.max() <= 110
+
+
+def test_the_command_line_takes_a_folder_of_every_mode_and_size(tmp_path, capsys):
+    import pipeline
+
+    root = _any_image_folder(tmp_path / "data")
+    out = tmp_path / "report"
+    code = pipeline.main(["--dataset", str(root), "--image-size", "16", "16",
+                          "--features", "raw", "hog", "color", "--loss", "softmax",
+                          "--alphas", "1e-3", "--cv", "2", "--max-iter", "20",
+                          "--max-train", "14", "--max-test", "6", "--out", str(out),
+                          "--quiet"])
+    assert code == 0
+    results = (out / "results.json").read_text()
+    assert '"hog"' in results and '"color"' in results and '"raw"' in results
