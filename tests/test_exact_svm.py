@@ -213,7 +213,9 @@ def test_float32_and_float64_agree():
     fit32 = LinearSVM(alpha=0.01, tol=1e-4).fit(X.astype(np.float32), y)
     assert fit32.coef_.dtype == np.float32 and fit64.coef_.dtype == np.float64
     assert primal(fit32, X, y) == pytest.approx(primal(fit64, X, y), rel=2e-4)
-    np.testing.assert_allclose(fit32.decision_function(X), fit64.decision_function(X), atol=0.05)
+    # measured 4.7e-3 (tol=1e-4 against 1e-6) under 1 and 2 BLAS threads: a 3x margin
+    np.testing.assert_allclose(fit32.decision_function(X), fit64.decision_function(X),
+                               atol=0.015)
 
 
 def test_warm_started_alpha_path_ends_where_cold_fits_end():
@@ -322,7 +324,9 @@ def test_a_warm_start_on_the_same_data_reuses_the_preconditioner(monkeypatch, ma
     path = [clf.set_params(alpha=a).fit(X, y).coef_.copy() for a in (1.0, 0.3, 0.1)]
     assert len(factored) == 1                       # once for the whole path
     cold = make().set_params(alpha=0.1, warm_start=False, tol=1e-6).fit(X, y)
-    np.testing.assert_allclose(path[-1], cold.coef_, atol=0.05)
+    # measured 1.4e-3 (exact, stopping at a gap of 1e-3) and 3e-4 (lbfgs) under 1
+    # and 2 BLAS threads alike: a margin of 3.5x
+    np.testing.assert_allclose(path[-1], cold.coef_, atol=5e-3)
     clf.set_params(alpha=0.1).fit(X[::-1], y[::-1])  # other rows: factored again
     assert len(factored) == 3
 
