@@ -32,7 +32,7 @@ from .minibatch import (
 )
 from .objective import DIVERGENCE_FACTOR, Problem, Solution, scores
 from .optimizers import OPTIMIZERS, Exact, Optimizer, get_optimizer
-from .schedules import SCHEDULES, Schedule, get_schedule
+from .schedules import SCHEDULES, Schedule, checked_rate, get_schedule
 from .solvers import check_solver
 
 #: The relative certified gap beyond which an exact fit stopped by the
@@ -348,6 +348,11 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_solver(self, partial=False):
         """:func:`classifiers.solvers.check_solver` of these settings."""
+        schedule = self.learning_rate_schedule
+        if callable(schedule) and not isinstance(schedule, Schedule):
+            # a user's t -> rate is checked at once, whichever solver runs (the
+            # full-batch ones never call it, and a broken one would go unseen)
+            checked_rate(schedule(1), 1)
         return check_solver(self.optimizer, loss=self.loss, penalty=self.penalty,
                             alpha=self.alpha, early_stopping=self.early_stopping,
                             partial=partial)
