@@ -902,3 +902,19 @@ def test_command_line_prints_its_plan_unless_quiet(image_folder, tmp_path, capsy
     assert "estimate: ~" in err
     assert pipeline.main(argv + ["--out", str(tmp_path / "b"), "--quiet"]) == 0
     assert "plan: " not in capsys.readouterr().err
+
+
+def test_compare_refuses_a_predefined_split_over_all_of_x_when_a_test_split_is_taken():
+    from sklearn.model_selection import PredefinedSplit
+
+    X, y = shapes_and_colours()
+    folds = np.arange(len(y)) % 2
+    with pytest.raises(ValueError, match=rf"assigns folds to {len(y)} images, but the grid "
+                                         r"search runs on the \d+ training images"):
+        pipeline.compare(X, y, features=["raw"], losses=["hinge"], alphas=[1.0],
+                         cv=PredefinedSplit(folds))
+    # over the training images only, with the test images given: it runs
+    rows = pipeline.compare(X[::2], y[::2], features=["raw"], losses=["hinge"], alphas=[1.0],
+                            cv=PredefinedSplit(np.arange(len(y[::2])) % 2),
+                            test=(X[1::2], y[1::2]))
+    assert len(rows[0]["cv_scores"]) == 1
