@@ -331,6 +331,14 @@ def check_folds(cv):
 def make_folds(cv, y, random_state, class_names=None):
     """The splitter of a checked ``cv``: an int must not exceed the images of the smallest class."""
     if not isinstance(cv, Integral):
+        folds = getattr(cv, "test_fold", None)            # PredefinedSplit
+        if folds is not None and len(folds) != len(y):
+            raise ValueError(
+                f"cv={type(cv).__name__} assigns folds to {len(folds)} images, but the "
+                f"grid search runs on the {len(y)} training images left once the test "
+                "split is taken out; give its test_fold one entry per training image, "
+                "or pass the test images as test=(X_test, y_test) and X, y the training "
+                "images only.")
         return cv
     labels, counts = np.unique(y, return_counts=True)
     if counts.min() < cv:

@@ -120,6 +120,14 @@ def minimize_svm(P0, X, y, sample_weight, *, squared, margin, alpha, fit_interce
                  max_iter, settings, memory=None, random_state=0, verbose=0):
     """Minimize the (squared) hinge SVM objective to a certified relative gap ``tol``.
 
+    In the dtype of ``X``; when float32 arithmetic runs out of precision
+    (the line search can lower the objective no more) with the certified gap
+    still above ``tol``, the fit goes on in float64 from where it stopped,
+    on a float64 copy of ``X`` (twice its memory, for the last iterations
+    only), and its point is returned in the dtype of ``P0``.  So ``tol`` is
+    met, or ``max_iter`` reached, whatever the dtype: a float32 fit never
+    stops far from the optimum because float32 ran out of digits.
+
     Parameters
     ----------
     P0 : ndarray of shape (n_classes, n_features + fit_intercept)
@@ -153,6 +161,40 @@ def minimize_svm(P0, X, y, sample_weight, *, squared, margin, alpha, fit_interce
     -------
     ExactResult
     """
+    result = _minimize_in_dtype(
+        P0, X, y, sample_weight, squared=squared, margin=margin, alpha=alpha,
+        fit_intercept=fit_intercept, tol=tol, max_iter=max_iter, settings=settings,
+        memory=memory, random_state=random_state, verbose=verbose)
+    if (result.status != "precision" or X.dtype == np.float64
+            or not result.n_iter < max_iter):
+        return result
+    if verbose:
+        print(f"-- float32 ran out of precision at a certified gap of {result.gap:.3g}: "
+              "going on in float64")
+    wide = result.memory
+    wide = wide._replace(pairs=[(s.astype(np.float64), z.astype(np.float64), rho)
+                                for s, z, rho in wide.pairs], moment=None)
+    finish = _minimize_in_dtype(
+        result.P.astype(np.float64), X.astype(np.float64), y, sample_weight, squared=squared,
+        margin=margin, alpha=alpha, fit_intercept=fit_intercept, tol=tol,
+        max_iter=max_iter - result.n_iter, settings=settings, memory=wide,
+        random_state=random_state, verbose=verbose)
+    # every dual point of either run bounds J* from below; the lower primal is returned
+    best_dual = max(finish.objective - finish.gap, result.objective - result.gap)
+    P, objective_value = ((finish.P, finish.objective) if finish.objective <= result.objective
+                          else (result.P, result.objective))
+    dtype = P0.dtype
+    narrow = finish.memory._replace(
+        pairs=[(s.astype(dtype), z.astype(dtype), rho) for s, z, rho in finish.memory.pairs],
+        moment=result.memory.moment)
+    return ExactResult(P.astype(dtype), objective_value, max(objective_value - best_dual, 0.0),
+                       result.n_iter + finish.n_iter, result.loss_curve + finish.loss_curve,
+                       finish.status, narrow)
+
+
+def _minimize_in_dtype(P0, X, y, sample_weight, *, squared, margin, alpha, fit_intercept, tol,
+                       max_iter, settings, memory=None, random_state=0, verbose=0):
+    """:func:`minimize_svm` in the dtype of ``X``, with the same parameters and result."""
     n, n_classes = X.shape[0], P0.shape[0]
     v = np.asarray(sample_weight, dtype=np.float64)
     v = v / v.sum()
@@ -160,7 +202,7 @@ def minimize_svm(P0, X, y, sample_weight, *, squared, margin, alpha, fit_interce
     mu = None if squared else settings.smoothing * margin
     pairs = ()
     if memory is not None:
-        if mu is not None:
+        if mu is not None and memory.alpha == alpha:
             mu = min(mu, memory.smoothing)
         pairs = shift_pairs(memory.pairs, alpha - memory.alpha, fit_intercept)
     keyed_moment = None
@@ -240,9 +282,13 @@ def minimize_svm(P0, X, y, sample_weight, *, squared, margin, alpha, fit_interce
         return not squared and _smoothing_part(last.A, v, mu) > (last.primal - best_dual) / 2
 
     P = P0
-    if memory is None and np.any(P0):
-        # A given start (``coef_init``) may be certified as it is, and is the
-        # iterate to beat: the first steps, on a wider smoothing, can leave it.
+    if np.any(P0) and (memory is None or memory.alpha != alpha):
+        # A given start (``coef_init``, or the last alpha's optimum on a warm
+        # path) may be certified as it is, and is the iterate to beat: the
+        # first steps, on a wider smoothing, can leave it.  The continuation
+        # restarts from the start's own smoothing part: the last alpha's final
+        # smoothing, far narrower, would leave L-BFGS a nearly nonsmooth
+        # function to cross the whole distance between the two optima.
         fun(P0)
         start = evaluated.pop(id(P0))[1]
         cert, _ = certify(start)

@@ -279,9 +279,10 @@ def minimize(fun, x0, *, m=10, max_iter=100, tol=1e-4, c1=1e-4, c2=0.9, max_ls=2
     -----
     A line search that fails (no step meets the Wolfe conditions within
     ``max_ls`` evaluations, or the direction is not one of descent) first
-    drops the curvature memory and retries along ``-grad``; if that fails
-    too, the search stops with status 'line_search' at the best point seen,
-    never at a point worse than the last accepted one.  Pairs with
+    drops the curvature memory and retries along the preconditioned
+    ``-grad``, then along ``-grad`` itself; if that fails too, the search
+    stops with status 'line_search' at the best point seen, never at a point
+    worse than the last accepted one.  Pairs with
     ``s . y <= eps * y . y`` are skipped so the inverse Hessian stays positive
     definite (N&W s.6.1).
     """
@@ -304,10 +305,13 @@ def minimize(fun, x0, *, m=10, max_iter=100, tol=1e-4, c1=1e-4, c2=0.9, max_ls=2
     while not converged(g):
         if n_iter >= max_iter:
             return LBFGSResult(x, f, g, n_iter, n_fev, "max_iter", list(pairs))
-        for restart in (False, True):
+        # the memory, then the preconditioner alone, then plain -grad
+        for restart, preconditioned in ((False, True), (True, True), (True, False)):
+            if restart and not preconditioned and precondition is None:
+                continue                   # the same attempt as the last
             if restart:
                 pairs.clear()
-            p = two_loop(g, pairs, precondition)
+            p = two_loop(g, pairs, precondition if preconditioned else None)
             d0 = _dot(g, p)
             if not d0 < 0:                 # not a descent direction: lost curvature
                 continue

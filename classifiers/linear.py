@@ -32,8 +32,12 @@ from .minibatch import (
 )
 from .objective import DIVERGENCE_FACTOR, Problem, Solution, scores
 from .optimizers import OPTIMIZERS, Exact, Optimizer, get_optimizer
-from .schedules import SCHEDULES, Schedule, get_schedule
+from .schedules import SCHEDULES, Schedule, checked_rate, get_schedule
 from .solvers import check_solver
+
+#: The relative certified gap beyond which an exact fit stopped by the
+#: arithmetic's precision counts as untrained, and raises.
+UNTRAINED = 0.5
 
 
 class DivergenceError(ValueError):
@@ -326,6 +330,8 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
             P = self._initial_params(X, classes, warm=self.warm_start)
         else:
             P = self._given_params(coef_init, intercept_init, X, classes)
+            if optimizer.full_batch:
+                P = self._better_than_zeros(P, X, y_idx, sw)
         if isinstance(optimizer, Exact):
             solve = self._fit_exact
         else:
@@ -342,6 +348,11 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_solver(self, partial=False):
         """:func:`classifiers.solvers.check_solver` of these settings."""
+        schedule = self.learning_rate_schedule
+        if callable(schedule) and not isinstance(schedule, Schedule):
+            # a user's t -> rate is checked at once, whichever solver runs (the
+            # full-batch ones never call it, and a broken one would go unseen)
+            checked_rate(schedule(1), 1)
         return check_solver(self.optimizer, loss=self.loss, penalty=self.penalty,
                             alpha=self.alpha, early_stopping=self.early_stopping,
                             partial=partial)
@@ -378,6 +389,16 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         if stuck_at_zero or not np.isfinite(result.objective):
             self._overflowed(X)
         relative = result.gap / result.objective if result.objective > 0 else 0.0
+        if result.status == "precision" and not relative <= UNTRAINED:
+            # float64 could not go further either: the certificate cannot even
+            # say the model is within a factor 2 of the optimum
+            raise DivergenceError(
+                f"{type(self).__name__} (exact) could not lower the objective any further "
+                f"after {result.n_iter} iterations, in float64 arithmetic too, with a "
+                f"certified duality gap of {relative:.3g} of the objective: the model would "
+                f"be untrained. The features are badly scaled (X from "
+                f"{float(np.min(X)):.3g} to {float(np.max(X)):.3g}); standardize X (e.g. "
+                "StandardScaler), or use a larger alpha.")
         self._warn_short_of_tol(
             "exact", result.status, f"a certified duality gap of {relative:.3g} of the "
             "objective", max_iter, tol, result.n_iter, X.dtype,
@@ -586,6 +607,19 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         if not np.all(np.isfinite(value)):
             raise ValueError(f"{name} must be finite, got NaN or infinity.")
         return value.astype(dtype)
+
+    def _better_than_zeros(self, P, X, y, sw):
+        """``P``, or zeros when the objective there is higher (or overflows).
+
+        A full-batch solver reaches the same optimum from any start; a start
+        worse than zero weights (``coef_init`` of a much larger scale, say)
+        only costs iterations, and one so large that the objective overflows
+        in the dtype of ``X`` would leave the solver no step to take.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            given = self._objective(P, X, y, sw)[0]
+            zero = self._objective(np.zeros_like(P), X, y, sw)[0]
+        return P if np.isfinite(given) and given <= zero else np.zeros_like(P)
 
     def _objective(self, P, X, y, sw):
         """The objective of these settings (for tests and benchmarks)."""

@@ -47,7 +47,10 @@ class SecondMoment(NamedTuple):
     eigenvalues : ndarray of shape (k,)
         Decreasing, >= 0.
     U : ndarray of shape (n_columns, k)
-        Orthonormal columns, in the dtype of ``X``.
+        Orthonormal columns, float64 whatever the dtype of ``X``: ``M^-1``
+        subtracts the projection ``U U^T q`` from ``q``, and in float32 that
+        difference drowns in rounding once ``alpha`` is far below the
+        data's curvature, leaving ``M^-1`` indefinite (no descent direction).
     """
 
     eigenvalues: np.ndarray
@@ -65,11 +68,15 @@ class SecondMoment(NamedTuple):
         # without a penalty (alpha = 0), directions the data never spans
         # still need a finite step: a floor far below the data's curvature
         alpha = max(alpha, 1e-10 * float(lam[0]), np.finfo(np.float64).tiny)
-        inner = (1 / (lam + alpha) - 1 / (lam[-1] + alpha)).astype(U.dtype)
-        outer = U.dtype.type(1 / (lam[-1] + alpha))
+        inner = 1 / (lam + alpha)
+        outer = 1 / (lam[-1] + alpha)
 
         def apply(Q):
-            return outer * Q + ((Q @ U) * inner) @ U.T
+            # (Q - Q U U^T) / (h lambda_k + alpha) + Q U (h Lambda + alpha)^-1 U^T,
+            # in float64: the first term is a small difference of large terms
+            Q64 = Q.astype(np.float64)
+            QU = Q64 @ U
+            return (outer * (Q64 - QU @ U.T) + (QU * inner) @ U.T).astype(Q.dtype)
 
         return apply
 
@@ -183,7 +190,7 @@ def _factor(Xs, rank, rng):
     if not scale * scale * d * max(Xs.shape[0], 1) < np.finfo(X.dtype).max:
         return None
     if scale == 0:                         # no data: Sigma = 0
-        return SecondMoment(np.zeros(k), np.eye(d, k, dtype=X.dtype))
+        return SecondMoment(np.zeros(k), np.eye(d, k))
     if k == d:
         # Small enough to decompose exactly.
         lam, U = scipy.linalg.eigh((Xs.T @ Xs).astype(np.float64))
@@ -200,4 +207,4 @@ def _factor(Xs, rank, rng):
         U, s, _ = scipy.linalg.svd(B, full_matrices=False)
         lam = s * s - nu
     lam = np.maximum(lam, 0)
-    return SecondMoment(lam, np.ascontiguousarray(U, dtype=X.dtype))
+    return SecondMoment(lam, np.ascontiguousarray(U, dtype=np.float64))

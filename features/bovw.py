@@ -22,6 +22,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -431,7 +432,29 @@ class BagOfVisualWords(ImageTransformer):
         self.levels_ = levels
         self.image_shape_ = images.shape[1:]
         self.n_features_in_ = int(np.prod(self.image_shape_))
+        self._dictionary_settings = self._learning_settings()
         return self
+
+    #: The settings that decide the dictionary: changed after ``fit``, they need a refit.
+    _LEARNING = ("n_words", "patch_size", "n_patches", "normalize_patches", "normalize_eps",
+                 "whiten", "whiten_eps", "kmeans", "kmeans_max_iter", "random_state")
+
+    def _learning_settings(self):
+        return {name: getattr(self, name) for name in self._LEARNING}
+
+    def _check_dictionary_settings(self):
+        """NotFittedError when set_params has changed a setting of the dictionary since fit."""
+        fitted = getattr(self, "_dictionary_settings", None)
+        if fitted is None:
+            return
+        now = self._learning_settings()
+        changed = [f"{name}={now[name]!r} (fitted with {fitted[name]!r})"
+                   for name in self._LEARNING if now[name] != fitted[name]]
+        if changed:
+            raise NotFittedError(
+                f"{type(self).__name__}: set_params changed {', '.join(changed)} since fit, "
+                "and the dictionary was learnt with the old values; call fit again before "
+                "transform.")
 
     # ------------------------------------------------------------------ transform
     def transform(self, X):
@@ -449,6 +472,7 @@ class BagOfVisualWords(ImageTransformer):
         """
         check_is_fitted(self)
         self._settings()                # set_params after fit is checked too
+        self._check_dictionary_settings()
         images = self._validated(X)
         if images.shape[3:] != self.image_shape_[2:]:
             raise ValueError(

@@ -389,11 +389,20 @@ def test_set_params_after_fit_is_checked_by_transform():
         with pytest.raises(ValueError, match=f"'{param}' parameter"):
             bovw_bad = pickle.loads(pickle.dumps(bovw)).set_params(**{param: value})
             bovw_bad.transform(IMAGES)
-    # settings that shaped the dictionary and the pooling stay those of fit
-    changed = pickle.loads(pickle.dumps(bovw)).set_params(patch_size=3, n_words=2,
-                                                          pooling="global")
+    # the pooling stays that of fit
+    changed = pickle.loads(pickle.dumps(bovw)).set_params(pooling="global")
     np.testing.assert_array_equal(changed.transform(IMAGES), expected)
     assert len(changed.get_feature_names_out()) == expected.shape[1]
+    # a setting of the dictionary changed since fit needs a refit, as scikit-learn says
+    from sklearn.exceptions import NotFittedError
+
+    for params in ({"n_words": 2}, {"patch_size": 3}, {"random_state": 99}):
+        changed = pickle.loads(pickle.dumps(bovw)).set_params(**params)
+        name, value = next(iter(params.items()))
+        with pytest.raises(NotFittedError, match=rf"set_params changed {name}={value} "
+                                                 r"\(fitted with .*call fit again"):
+            changed.transform(IMAGES)
+        assert changed.fit(IMAGES).transform(IMAGES).shape[0] == len(IMAGES)
 
 
 def test_bad_images_and_not_fitted():

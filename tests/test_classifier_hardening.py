@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_blobs, make_classification
+from sklearn.datasets import load_digits, make_blobs, make_classification
 from sklearn.linear_model import SGDClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
@@ -189,3 +189,11 @@ def test_every_parameter_is_validated_at_fit(blobs, params, name):
     X, y = blobs
     with pytest.raises(InvalidParameterError, match=f"The '{name}' parameter"):
         LinearClassifier(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("optimizer", ["auto", "exact", "momentum"])
+def test_a_schedule_returning_none_is_refused_whichever_solver_runs(optimizer):
+    X, y = load_digits(return_X_y=True)
+    with pytest.raises(ValueError, match=r"learning_rate_schedule returned None \(NoneType\) "
+                                         r"for update t=1"):
+        LinearSVM(optimizer=optimizer, learning_rate_schedule=lambda t: None).fit(X[:100], y[:100])

@@ -367,3 +367,43 @@ def test_random_state_seeds_the_preconditioner(optimizer, make):
         unseeded = [make(random_state=seed, **few).fit(X, y).coef_ for seed in (1, 2)]
     np.testing.assert_array_equal(seeded[0], seeded[1])     # an int repeats the fit
     assert np.abs(unseeded[0] - unseeded[1]).max() > 1e-4   # the seed does steer it
+
+
+def _phis(n=60, seed=0):
+    """1-D functions with a minimum past 0 and nonzero third derivatives (a cubic
+    fit of two points is never exact), with their derivative."""
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        q, m = rng.uniform(0.1, 3), rng.uniform(0.5, 5)
+        r, s = rng.uniform(0, 2), rng.uniform(-2, 2)
+
+        def phi(a, q=q, m=m, r=r, s=s):
+            e = r * np.exp(s * a)
+            return q * (a - m) ** 4 / 4 + e, q * (a - m) ** 3 + s * e, a
+
+        if phi(0.0)[1] < 0:
+            yield phi
+
+
+@pytest.mark.parametrize("step", [1e-3, 0.3, 1.0, 30.0])
+@pytest.mark.parametrize("c2", [0.1, 0.5, 0.9])
+def test_line_search_steps_meet_the_strong_wolfe_conditions(step, c2):
+    # Armijo alone, or the weak curvature test phi'(a) >= c2 phi'(0), would accept
+    # steps far past the minimum (phi'(a) > 0): the strong test bounds |phi'(a)|.
+    for phi in _phis():
+        f0, d0, _ = phi(0.0)
+        a, fa, payload, n, ok = line_search(phi, f0, d0, step, c1=1e-4, c2=c2, max_evals=40)
+        assert ok and payload == a
+        assert fa <= f0 + 1e-4 * a * d0
+        assert abs(phi(a)[1]) <= c2 * abs(d0)
+
+
+def test_line_search_takes_the_first_step_when_it_is_a_strong_wolfe_step():
+    # a first trial at the exact minimum of a quadratic is accepted at once (the
+    # unit step of a quasi-Newton method), without extrapolating past it
+    def phi(a):
+        return (a - 2.0) ** 2, 2 * (a - 2.0), None
+    a, _, _, n, ok = line_search(phi, 4.0, -4.0, 2.0, c2=0.1)
+    assert ok and a == 2.0 and n == 1
+    a, _, _, n, ok = line_search(phi, 4.0, -4.0, 1.9, c2=0.1)   # close enough too
+    assert ok and a == 1.9 and n == 1

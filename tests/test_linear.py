@@ -3,7 +3,6 @@ import warnings
 
 import numpy as np
 import pytest
-from naive import solver_of
 from sklearn.base import clone
 from sklearn.datasets import load_digits, make_blobs, make_classification
 from sklearn.exceptions import ConvergenceWarning
@@ -21,18 +20,6 @@ from classifiers.schedules import StepDecay
 OLD_DEFAULTS = dict(learning_rate_schedule="constant", tol=1e-4, max_iter=200)
 
 
-def _expected_failed_checks(estimator):
-    """The exact SVM solver stops at a certified gap of tol (1e-3 of the objective),
-    so a weighted fit and a repeated-rows fit, which take different paths, agree
-    to that gap rather than to scikit-learn's 1e-7; the equivalence at a tight tol
-    is tested in test_exact_svm.py."""
-    if type(solver_of(estimator)).__name__ == "Exact":
-        return {"check_sample_weight_equivalence_on_dense_data":
-                "stops at a certified duality gap of tol, not to 1e-7 (see "
-                "test_exact_svm.py for the equivalence at a tight tol)"}
-    return {}
-
-
 @parametrize_with_checks([
     LinearClassifier(), LinearSVM(), SoftmaxClassifier(),
     LinearSVM(loss="squared_hinge", optimizer="adagrad"),
@@ -45,7 +32,7 @@ def _expected_failed_checks(estimator):
     SoftmaxClassifier(optimizer="lbfgs"),
     LinearSVM(loss="squared_hinge", optimizer=LBFGS(m=5)),
     LinearSVM(loss="squared_hinge", optimizer="exact", tol=1e-6),
-], expected_failed_checks=_expected_failed_checks)
+])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 

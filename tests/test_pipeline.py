@@ -854,10 +854,23 @@ def test_command_line_refuses_a_cache_inside_the_dataset_or_a_file(image_folder,
     assert "--cache " in err and "memory=" not in err
 
 
-def test_describe_counts_images_features_and_fits():
+def test_describe_counts_images_features_and_fits(monkeypatch):
+    from _pipeline import estimate
     from _pipeline.checks import check_data, check_settings
     from _pipeline.estimate import describe
 
+    # the timings replaced by known figures: the estimate is then a hand computation
+    def pass_seconds(n_rows, n_features, n_classes):
+        return 1e-6 * n_rows * n_features * n_classes
+
+    feature_seconds, timed = {}, estimate._feature_seconds
+
+    def recorded(spec, *args):
+        feature_seconds[spec] = timed(spec, *args)[0]
+        return feature_seconds[spec], timed(spec, *args)[1]
+
+    monkeypatch.setattr(estimate, "_pass_seconds", pass_seconds)
+    monkeypatch.setattr(estimate, "_feature_seconds", recorded)
     X, y = shapes_and_colours()
     settings = check_settings(["raw", "hog+color", "bovw"], ["hinge", "softmax"], [0.1, 1.0],
                               cv=3, n_jobs=None, random_state=0, memory=None,
@@ -874,7 +887,15 @@ def test_describe_counts_images_features_and_fits():
     for line, (name, width) in zip(lines[1:4], widths.items()):
         assert line.split()[0] == name and f"{width:,} features" in line
         assert "14 fits" in line                  # 7 per loss, 2 losses
-    assert lines[-1].startswith("estimate: ~") and 0 < seconds < 600
+    # every feature set: its images once, then per loss 60 passes (the full-batch
+    # solvers' typical count) of 2 alphas x 3 folds on 2/3 of the rows + 1 refit
+    n_classes = len(np.unique(plan.y_train))
+    fold_rows = n_train * 2 // 3
+    expected = sum(feature_seconds[name] + 2 * 60 * (
+        6 * pass_seconds(fold_rows, width, n_classes) + pass_seconds(n_train, width, n_classes))
+        for name, width in widths.items())
+    assert seconds == pytest.approx(expected, rel=1e-12)
+    assert lines[-1].startswith(f"estimate: ~{expected / 60:.1f} min ")
 
 
 def test_command_line_prints_its_plan_unless_quiet(image_folder, tmp_path, capsys):
@@ -886,3 +907,19 @@ def test_command_line_prints_its_plan_unless_quiet(image_folder, tmp_path, capsy
     assert "estimate: ~" in err
     assert pipeline.main(argv + ["--out", str(tmp_path / "b"), "--quiet"]) == 0
     assert "plan: " not in capsys.readouterr().err
+
+
+def test_compare_refuses_a_predefined_split_over_all_of_x_when_a_test_split_is_taken():
+    from sklearn.model_selection import PredefinedSplit
+
+    X, y = shapes_and_colours()
+    folds = np.arange(len(y)) % 2
+    with pytest.raises(ValueError, match=rf"assigns folds to {len(y)} images, but the grid "
+                                         r"search runs on the \d+ training images"):
+        pipeline.compare(X, y, features=["raw"], losses=["hinge"], alphas=[1.0],
+                         cv=PredefinedSplit(folds))
+    # over the training images only, with the test images given: it runs
+    rows = pipeline.compare(X[::2], y[::2], features=["raw"], losses=["hinge"], alphas=[1.0],
+                            cv=PredefinedSplit(np.arange(len(y[::2])) % 2),
+                            test=(X[1::2], y[1::2]))
+    assert len(rows[0]["cv_scores"]) == 1
