@@ -485,8 +485,9 @@ def test_search_starts_the_refit_from_the_mean_of_the_splits_optima():
     X, y = small_problem(n=120, d=5, classes=3, seed=5)
     splits = [(np.arange(0, 120, 2), np.arange(1, 120, 2)),
               (np.arange(1, 120, 2), np.arange(0, 120, 2))]
-    alphas = [1.0, 0.01]
-    means, best, start = search(None, _tail(), X, y, alphas, splits)
+    found = search(None, _tail(), X, y, [1.0, 0.01], splits)
+    alphas, best, start = found.alphas, found.best, found.start
+    assert alphas == [0.01, 1.0]                        # ascending, whatever the order given
     coefs, scores = [], []
     for train, test in splits:
         F = StandardScaler().fit(X[train])
@@ -494,6 +495,8 @@ def test_search_starts_the_refit_from_the_mean_of_the_splits_optima():
                                                                    y[train]) for a in alphas]
         scores.append([m.score(F.transform(X[test]), y[test]) for m in fitted])
         coefs.append(fitted[best].coef_)
-    assert means == pytest.approx(np.mean(scores, axis=0).tolist())
-    assert best == int(np.argmax(np.mean(scores, axis=0)))
+    means = np.mean(scores, axis=0)
+    assert found.means == pytest.approx(means.tolist())
+    # the highest mean, of equal ones the larger alpha
+    assert best == max(range(len(alphas)), key=lambda i: (means[i], alphas[i]))
     np.testing.assert_allclose(start["coef_init"], np.mean(coefs, axis=0), atol=1e-3)
