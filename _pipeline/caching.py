@@ -21,7 +21,6 @@ from sklearn.utils.validation import check_is_fitted, check_memory
 from features import learns_from_data
 from features.chunks import partial_beside
 
-
 #: The distributions whose code decides what a cache entry holds: this project
 #: and the libraries whose output it stores.  An entry written under other
 #: versions of any of them is computed again (:func:`versions_id`).

@@ -22,6 +22,7 @@ import contextlib
 import errno
 import os
 import socket
+import stat
 import tempfile
 import weakref
 from pathlib import Path
@@ -108,19 +109,37 @@ def check_npy_path(out):
     """``out`` as a ``Path``, after checking that it can name a new ``.npy`` file.
 
     A symbolic link gives its target: the file is renamed over the target,
-    and the link (a user's, to a bigger disk, say) stays a link to it.
+    and the link (a user's, to a bigger disk, say) stays a link to it.  A
+    name ending in a separator names a folder; an existing device, FIFO or
+    socket (``/dev/null``) is refused, as the rename would replace it with a
+    regular file.
     """
     name = repr(os.fspath(out))
-    if str(out).strip() and Path(out).is_symlink():
+    text = os.fsdecode(out)
+    if not text.strip():
+        raise ValueError(f"out={name} is an empty name; give a .npy file name (or None for "
+                         "an array in memory).")
+    if Path(out).is_symlink():
         out = Path(os.path.realpath(out))
         name += f" (a link to {os.fspath(out)!r})"
-    if not str(out).strip() or Path(out).is_dir():
+    if Path(out).is_dir():
         raise IsADirectoryError(f"out={name} is a folder; give a .npy file name.")
+    if text.endswith(tuple(sep for sep in (os.sep, os.altsep) if sep)):
+        raise IsADirectoryError(f"out={name} ends with a separator, so it names a folder; give "
+                                "a .npy file name inside it.")
+    if Path(out).exists() and not Path(out).is_file():
+        kind = _FILE_KINDS.get(stat.S_IFMT(os.stat(out).st_mode), "not a regular file")
+        raise ValueError(f"out={name} is {kind}; writing the features there would replace "
+                         "it with a regular file: give the name of a .npy file.")
     if not Path(out).parent.is_dir():
         raise FileNotFoundError(f"out={name}: the folder "
                                 f"{os.fspath(Path(out).parent)!r} does not exist; create it "
                                 "first.")
     return Path(out)
+
+
+_FILE_KINDS = {stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+               stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFSOCK: "a socket"}
 
 
 def partial_beside(path):
@@ -277,13 +296,14 @@ def extract(transformer, X, *, chunk_rows=DEFAULT_CHUNK_ROWS, out=None, n_jobs=N
     except BaseException:
         bar.close()
         raise
+    first = _checked_block(transformer, first, parts[0], None)
     shape, dtype = (n,) + first.shape[1:], first.dtype
 
     def fill(array):
         array[parts[0]] = first
         done(parts[0].stop)
         for part, block in zip(parts[1:], results):
-            array[part] = block
+            array[part] = _checked_block(transformer, block, part, first)
             done(part.stop - part.start)
 
     try:
@@ -295,6 +315,27 @@ def extract(transformer, X, *, chunk_rows=DEFAULT_CHUNK_ROWS, out=None, n_jobs=N
     finally:
         bar.close()
 
+
+def _checked_block(transformer, block, part, first):
+    """One chunk's features, after checking they are one row per image of the chunk
+    and, after the first chunk, as wide and of the same dtype as the first's.
+
+    Without it, a wrong shape is a bare broadcast error, and a float64 chunk
+    after a float32 first one overflows silently to inf when written.
+    """
+    block = np.asarray(block)
+    rows = part.stop - part.start
+    what = (f"{type(transformer).__name__}.transform returned, for the chunk of images "
+            f"{part.start}..{part.stop - 1}, an array of shape {block.shape}")
+    if block.ndim < 1 or block.shape[0] != rows:
+        raise ValueError(f"{what}: expected one row per image, {rows} rows.")
+    if first is not None and block.shape[1:] != first.shape[1:]:
+        raise ValueError(f"{what}, but {first.shape[1:]} per row for the first chunk; every "
+                         "chunk must give the same number of features.")
+    if first is not None and block.dtype != first.dtype:
+        raise ValueError(f"{what} and dtype {block.dtype}, but {first.dtype} for the first "
+                         "chunk; every chunk must give the same dtype.")
+    return block
 
 
 class ChunkedScaler(StandardScaler):

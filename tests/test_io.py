@@ -1,3 +1,4 @@
+import os
 import pickle
 
 import numpy as np
@@ -475,3 +476,26 @@ def test_out_refuses_what_is_not_a_file_path(tree, tmp_path):
         load_image_folder(tree, out=tmp_path)
     with pytest.raises(TypeError, match="out must be None or a path"):
         load_image_folder(tree, out=3)
+
+
+def test_out_inside_the_folder_being_read_is_refused_and_the_image_kept(tree):
+    image = tree / "cat" / "a.png"
+    before = image.read_bytes()
+    for out in (image, tree / "images.npy", tree / "cat" / "new.npy"):
+        with pytest.raises(ValueError, match=r"out='.*' is inside the folder being read"):
+            load_image_folder(tree, out=out)
+    assert image.read_bytes() == before
+    assert not (tree / "images.npy").exists() and not (tree / "cat" / "new.npy").exists()
+    link = tree.parent / f"{tree.name}-link.npy"      # outside, but a link to an image
+    link.symlink_to(image)
+    with pytest.raises(ValueError, match="is inside the folder being read"):
+        load_image_folder(tree, out=link)
+    assert image.read_bytes() == before
+
+
+def test_out_that_is_a_fifo_is_refused(tree, tmp_path_factory):
+    fifo = tmp_path_factory.mktemp("out") / "images.npy"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match=r"is a FIFO \(named pipe\); writing"):
+        load_image_folder(tree, out=fifo)
+    assert fifo.is_fifo()
