@@ -1,5 +1,6 @@
 """Feature caching: :class:`CachedFeatures` and the checks of a cache folder."""
 
+import contextlib
 import errno
 import functools
 import hashlib
@@ -19,7 +20,7 @@ from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from features import learns_from_data
-from features.chunks import partial_beside
+from features.chunks import owner_tag, partial_beside, remove_orphans
 
 #: The distributions whose code decides what a cache entry holds: this project
 #: and the libraries whose output it stores.  An entry written under other
@@ -177,6 +178,18 @@ def check_memory_folder(memory):
                          "to.") from None
 
 
+def scratch_cache():
+    """A temporary folder for the features of a run given no cache folder.
+
+    A ``tempfile.TemporaryDirectory`` named ``pipeline-cache-<host>-<pid>-...``:
+    it holds every feature of the run, and a killed run (SIGKILL, the OOM
+    killer) cannot remove it, so the next run on this host removes those
+    whose process is gone.
+    """
+    remove_orphans(tempfile.gettempdir(), "pipeline-cache-")
+    return tempfile.TemporaryDirectory(prefix=f"pipeline-cache-{owner_tag()}")
+
+
 def _fit_transform(transformer, X, y, versions=None):
     Xt = transformer.fit_transform(X, y)
     return transformer, Xt
@@ -223,13 +236,36 @@ class ImageFeatureStore:
         self.folder.mkdir(parents=True, exist_ok=True)
 
     def _index(self):
-        """key -> (part file, row) of every finished part."""
+        """key -> (part file, row) of every finished part that can be read."""
         where = {}
         for keys_file in sorted(self.folder.glob("part-*.keys.npy")):
             path = self.folder / (keys_file.name[:-len(".keys.npy")] + ".npy")
-            for row, key in enumerate(map(bytes, np.load(keys_file))):
+            keys = self._keys_of(keys_file, path)
+            for row, key in enumerate(map(bytes, () if keys is None else keys)):
                 where.setdefault(key, (path, row))
         return where
+
+    @staticmethod
+    def _keys_of(keys_file, path):
+        """The keys of a finished part; None, with a warning, when the part is damaged
+        (truncated, emptied, replaced, a file gone): it is removed, and its images
+        are computed again, as compare does with a damaged feature file."""
+        try:
+            keys = np.load(keys_file)
+            features = np.load(path, mmap_mode="r")
+            if (keys.dtype == np.uint8 and keys.ndim == 2 and keys.shape[1] == 16
+                    and features.ndim >= 1 and features.shape[0] == len(keys)):
+                return keys
+            problem = (f"holds features of shape {features.shape} for keys of shape "
+                       f"{keys.shape}")
+        except (ValueError, OSError, EOFError) as error:
+            problem = f"cannot be read ({error})"
+        warnings.warn(f"The cached features part {path} {problem}; removing it and computing "
+                      "its images' features again.", RuntimeWarning, stacklevel=4)
+        for file in (keys_file, path):
+            with contextlib.suppress(OSError):
+                file.unlink()
+        return None
 
     def features(self, transform, X):
         """``transform(X)``, computing only the images that no part holds yet.

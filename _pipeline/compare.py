@@ -6,7 +6,6 @@
 
 import copy
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -20,7 +19,14 @@ from tqdm.auto import tqdm
 from classifiers import check_solver
 from features import extract, learns_from_data
 
-from .caching import CachedFeatures, memory_of, versioned_call, versioned_entry, warn_stale
+from .caching import (
+    CachedFeatures,
+    memory_of,
+    scratch_cache,
+    versioned_call,
+    versioned_entry,
+    warn_stale,
+)
 from .checks import check_data, check_flags, check_settings
 from .presets import DEFAULT_ALPHAS, feature_step, scaled_classifier
 from .tables import COLUMNS
@@ -138,7 +144,7 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
                               feature_params=feature_params,
                               classifier_params=classifier_params, dictionary=dictionary)
     plan = check_data(settings, X, y, test=test, test_size=test_size)
-    with tempfile.TemporaryDirectory(prefix="pipeline-cache-") as scratch:
+    with scratch_cache() as scratch:
         cache = memory_of(scratch if settings.memory is None else settings.memory)
         rows, estimators, _ = run(plan, cache, verbose=verbose)
     table = pd.DataFrame(rows, columns=COLUMNS) if as_frame else rows

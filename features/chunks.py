@@ -21,6 +21,7 @@ leaking anything.
 import contextlib
 import errno
 import os
+import shutil
 import socket
 import stat
 import tempfile
@@ -37,7 +38,8 @@ from _constraints import N_JOBS, Flag, HasMethods, Integer, validate
 
 from .base import ImageTransformer
 
-__all__ = ["extract", "learns_from_data", "ChunkedScaler", "DEFAULT_CHUNK_ROWS"]
+__all__ = ["extract", "learns_from_data", "ChunkedScaler", "DEFAULT_CHUNK_ROWS", "owner_tag",
+           "orphans", "remove_orphans"]
 
 #: Images per chunk: 2,048 CIFAR images are 6 MB of pixels and 25 MB of raw
 #: features in float32; a chunk is large enough to keep BLAS and the batched
@@ -153,8 +155,8 @@ def partial_beside(path):
     are left alone.
     """
     path = Path(path)
-    _remove_orphans(path.parent)
-    handle, partial = tempfile.mkstemp(prefix=f".{path.name[:64]}-{_HOST}-{os.getpid()}-",
+    remove_orphans(path.parent, ".", ".partial")
+    handle, partial = tempfile.mkstemp(prefix=f".{path.name[:64]}-{owner_tag()}",
                                        suffix=".partial", dir=path.parent)
     os.close(handle)
     return partial
@@ -164,19 +166,41 @@ def partial_beside(path):
 _HOST = socket.gethostname().replace("-", "_") or "host"
 
 
-def _remove_orphans(folder):
-    """Remove the ``.<name>-<host>-<pid>-<random>.partial`` files of this host's dead processes."""
+def owner_tag():
+    """``'<host>-<pid>-'``: put after a prefix in the name of a temporary file or
+    folder, it lets :func:`remove_orphans` remove it once this process is gone."""
+    return f"{_HOST}-{os.getpid()}-"
+
+
+def orphans(folder, prefix, suffix=""):
+    """The entries ``<prefix>...-<host>-<pid>-<random><suffix>`` of ``folder`` left
+    by this host's dead processes (:func:`owner_tag`), as paths.
+
+    Entries of another host's processes (a cluster sharing the folder) and of
+    live ones are not listed: the pid can only be checked here.
+    """
     try:
         names = [name for name in os.listdir(folder)
-                 if name.startswith(".") and name.endswith(".partial")]
+                 if name.startswith(prefix) and name.endswith(suffix)]
     except OSError:
-        return
+        return []
+    found = []
     for name in names:
-        fields = name[:-len(".partial")].rsplit("-", 3)
+        fields = name[:len(name) - len(suffix)].rsplit("-", 3)
         if (len(fields) == 4 and fields[1] == _HOST and fields[2].isdigit()
                 and _process_is_gone(int(fields[2]))):
+            found.append(Path(folder) / name)
+    return found
+
+
+def remove_orphans(folder, prefix, suffix=""):
+    """Remove the files and folders of :func:`orphans` (those that can be)."""
+    for path in orphans(folder, prefix, suffix):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
             with contextlib.suppress(OSError):
-                os.unlink(os.path.join(folder, name))
+                path.unlink()
 
 
 def _process_is_gone(pid):
@@ -489,7 +513,11 @@ class ChunkedScaler(StandardScaler):
         check_is_fitted(self)
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
         folder = tempfile.gettempdir() if self.temp_folder is None else self.temp_folder
-        handle, path = tempfile.mkstemp(prefix="scaled-", suffix=".npy", dir=folder)
+        # Named for this host and process: the files of a killed one are
+        # removed by the next transform into the same folder.
+        remove_orphans(folder, "scaled-", ".npy")
+        handle, path = tempfile.mkstemp(prefix=f"scaled-{owner_tag()}", suffix=".npy",
+                                        dir=folder)
         os.close(handle)
         try:
             out = open_npy(path, X.shape, dtype)

@@ -185,3 +185,39 @@ def test_cached_features_of_changed_images_of_the_same_names_are_recomputed(tmp_
     again = pipeline.CachedFeatures(HOG(), memory=tmp_path).fit_transform(changed)
     np.testing.assert_array_equal(again, HOG().fit(X).transform(changed))
     assert os.listdir(tmp_path / "versions")                    # recorded once
+
+
+# ------------------------------------------------------------- a damaged store part
+
+def _damage(part, how):
+    keys = part.with_name(part.name[:-len(".npy")] + ".keys.npy")
+    if how == "truncated features":         # numpy: mmap length is greater than file size
+        part.write_bytes(part.read_bytes()[:len(part.read_bytes()) // 2])
+    elif how == "features gone":
+        part.unlink()
+    elif how == "pickled keys":
+        np.save(keys, np.array([object()] * 3, dtype=object), allow_pickle=True)
+    elif how == "empty keys":
+        keys.write_bytes(b"")
+    else:                                   # fewer rows than keys
+        np.save(part, np.load(part)[:-2])
+
+
+@pytest.mark.parametrize("how", ["truncated features", "features gone", "pickled keys",
+                                 "empty keys", "fewer rows"])
+def test_a_damaged_part_of_the_store_warns_and_is_computed_again(tmp_path, how):
+    X, _ = shapes_and_colours()
+    pipeline.CachedFeatures(HOG(), memory=tmp_path).fit_transform(X[:30])
+    store = next((tmp_path / "image_features").iterdir())
+    part = next(p for p in store.glob("part-*.npy") if not p.name.endswith(".keys.npy"))
+    _damage(part, how)
+    with pytest.warns(RuntimeWarning, match=r"cached features part .*part-.*\.npy .*; "
+                                            "removing it and computing its images' features "
+                                            "again"):
+        again = pipeline.CachedFeatures(HOG(), memory=tmp_path).fit_transform(X[:30])
+    expected = HOG().fit(X).transform(X[:30])
+    np.testing.assert_array_equal(again, expected)
+    with warnings.catch_warnings():                 # repaired: read back, silently
+        warnings.simplefilter("error", RuntimeWarning)
+        np.testing.assert_array_equal(
+            pipeline.CachedFeatures(HOG(), memory=tmp_path).fit_transform(X[:30]), expected)
