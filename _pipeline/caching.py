@@ -67,14 +67,16 @@ def versions_id(location):
                             digest_size=8).hexdigest()
     record = Path(location) / "versions" / f"{ident}.json"
     if not record.is_file():
-        record.parent.mkdir(parents=True, exist_ok=True)
-        partial = partial_beside(record)
-        try:
-            Path(partial).write_text(json.dumps(versions, sort_keys=True))
-            os.replace(partial, record)
-        except BaseException:
-            Path(partial).unlink(missing_ok=True)
-            raise
+        # Only a later warning's wording needs the record: a cache that cannot
+        # take it (read-only, shared) is still read.
+        with contextlib.suppress(OSError):
+            record.parent.mkdir(parents=True, exist_ok=True)
+            partial = partial_beside(record)
+            try:
+                Path(partial).write_text(json.dumps(versions, sort_keys=True))
+                os.replace(partial, record)
+            finally:
+                Path(partial).unlink(missing_ok=True)
     return ident
 
 

@@ -221,3 +221,49 @@ def test_a_damaged_part_of_the_store_warns_and_is_computed_again(tmp_path, how):
         warnings.simplefilter("error", RuntimeWarning)
         np.testing.assert_array_equal(
             pipeline.CachedFeatures(HOG(), memory=tmp_path).fit_transform(X[:30]), expected)
+
+
+# ---------------------------------------------------- shared and changed caches (24.6)
+
+def test_compare_features_of_changed_images_of_the_same_names_are_recomputed(tmp_path):
+    X, y = shapes_and_colours()
+    _compare_features(X, y, tmp_path, "hog")
+    changed = X.copy()
+    changed[::3] = 255 - changed[::3]             # the folder's files, edited in place
+    (F_train, F_test), step = _compare_features(changed, y, tmp_path, "hog")
+    fresh = step.fit(changed)
+    np.testing.assert_array_equal(F_train, fresh.transform(changed[::2]))
+    np.testing.assert_array_equal(F_test, fresh.transform(changed[1::2]))
+
+
+def test_a_cache_that_cannot_record_its_versions_is_still_read(tmp_path, monkeypatch):
+    import shutil
+
+    X, y = shapes_and_colours()
+    first, _ = _compare_features(X, y, tmp_path, "hog")
+    shutil.rmtree(tmp_path / "versions")          # e.g. a read-only shared cache
+
+    def refuse(path):
+        raise PermissionError(13, "Permission denied", os.fspath(path))
+    monkeypatch.setattr(caching, "partial_beside", refuse)
+    monkeypatch.setattr(compare, "extract", lambda *a, **k: pytest.fail("recomputed"))
+    again, _ = _compare_features(X, y, tmp_path, "hog")
+    for F, F_first in zip(again, first):
+        np.testing.assert_array_equal(F, F_first)
+
+
+def test_two_threads_filling_one_store_at_once_get_the_right_features(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, _ = shapes_and_colours()
+    parts = [X[:50], X[30:], X[::2], X[1::2]]
+
+    def features(images):
+        return pipeline.CachedFeatures(HOG(), memory=tmp_path).fit_transform(images)
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(features, parts))
+    hog = HOG().fit(X)
+    for images, F in zip(parts, results):
+        np.testing.assert_array_equal(F, hog.transform(images))
+    np.testing.assert_array_equal(features(X), hog.transform(X))
