@@ -1,10 +1,16 @@
 """Feature caching: :class:`CachedFeatures` and the checks of a cache folder."""
 
+import contextlib
 import errno
+import functools
 import hashlib
+import importlib.metadata
+import json
 import os
+import re
 import tempfile
 import uuid
+import warnings
 from pathlib import Path
 
 import joblib
@@ -14,7 +20,126 @@ from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from features import learns_from_data
-from features.chunks import partial_beside
+from features.chunks import owner_tag, partial_beside, remove_orphans
+
+#: The distributions whose code decides what a cache entry holds: this project
+#: and the libraries whose output it stores.  An entry written under other
+#: versions of any of them is computed again (:func:`versions_id`).
+CACHE_DISTRIBUTIONS = ("classic-image-pipeline", "numpy", "scikit-learn", "scikit-image",
+                       "Pillow")
+
+
+@functools.lru_cache(maxsize=None)
+def _installed_versions():
+    versions = {}
+    for name in CACHE_DISTRIBUTIONS:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    # Run from a source tree, its pyproject.toml is the version of the code
+    # that runs (an installed copy's metadata may be another checkout's).
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    try:
+        found = re.search(r'^version\s*=\s*"([^"]+)"', pyproject.read_text(), re.MULTILINE)
+    except OSError:
+        found = None
+    if found:
+        versions[CACHE_DISTRIBUTIONS[0]] = found.group(1)
+    return tuple(versions.items())
+
+
+def cache_versions():
+    """The versions a cache entry is written under: name -> version of each of
+    :data:`CACHE_DISTRIBUTIONS` (read once per process)."""
+    return dict(_installed_versions())
+
+
+def versions_id(location):
+    """A short name for :func:`cache_versions`, part of every cache entry's key.
+
+    The versions it stands for are recorded once in
+    ``<location>/versions/<id>.json``, so that a later run under other
+    versions can say which changed (:func:`stale_reason`).
+    """
+    versions = cache_versions()
+    ident = hashlib.blake2b(json.dumps(versions, sort_keys=True).encode(),
+                            digest_size=8).hexdigest()
+    record = Path(location) / "versions" / f"{ident}.json"
+    if not record.is_file():
+        # Only a later warning's wording needs the record: a cache that cannot
+        # take it (read-only, shared) is still read.
+        with contextlib.suppress(OSError):
+            record.parent.mkdir(parents=True, exist_ok=True)
+            partial = partial_beside(record)
+            try:
+                Path(partial).write_text(json.dumps(versions, sort_keys=True))
+                os.replace(partial, record)
+            finally:
+                Path(partial).unlink(missing_ok=True)
+    return ident
+
+
+def stale_reason(location, ident):
+    """Which versions differ between the entry written under ``ident`` and this run,
+    as ``'numpy 1.26.4 (now 2.1.3)'``, or ``'other versions'`` if unrecorded."""
+    try:
+        old = json.loads((Path(location) / "versions" / f"{ident}.json").read_text())
+    except (OSError, ValueError):
+        return "other versions of this project or of " + ", ".join(CACHE_DISTRIBUTIONS[1:])
+    now = cache_versions()
+    changed = [f"{name} {old.get(name, 'unknown')} (now {version})"
+               for name, version in now.items() if old.get(name) != version]
+    return ", ".join(changed) or "other versions"
+
+
+def warn_stale(what, location, ident, redo="computing it again"):
+    """The one warning of an entry written under other versions, recomputed."""
+    warnings.warn(f"{what} was written under {stale_reason(location, ident)}; {redo}.",
+                  RuntimeWarning, stacklevel=3)
+
+
+def versioned_entry(folder, key, suffix, location):
+    """The file or folder of cache entry ``key`` under the running versions, and the
+    ids of the versions of the same entry written under others.
+
+    The entry is ``<folder>/<key>-<versions id><suffix>``: a run under other
+    versions looks for another name, so it never reads an entry it did not
+    write, and the siblings name what it replaces.
+
+    Returns
+    -------
+    path : Path
+    stale : list of (Path, str)
+        The same entry of other versions, with their :func:`versions_id`.
+    """
+    folder = Path(folder)
+    path = folder / f"{key}-{versions_id(location)}{suffix}"
+    stale = []
+    for other in sorted(folder.glob(f"{key}-*{suffix}")):
+        ident = other.name[len(key) + 1:len(other.name) - len(suffix)]
+        if other != path and ident.isalnum():
+            stale.append((other, ident))
+    return path, stale
+
+
+def versioned_call(memory, function, *args, what):
+    """``function(*args, versions=...)`` through ``memory``, keyed also by the running
+    versions (:func:`cache_versions`); an entry of other versions is computed again,
+    with one warning naming ``what`` and the versions that changed.
+
+    ``function`` takes a ``versions`` argument only to make them part of the key.
+    """
+    cached = memory.cache(function)
+    if memory.location is None:
+        return cached(*args, versions=None)
+    ident = versions_id(memory.location)
+    if not cached.check_call_in_cache(*args, versions=ident):
+        for record in sorted((Path(memory.location) / "versions").glob("*.json")):
+            if record.stem != ident and cached.check_call_in_cache(*args, versions=record.stem):
+                warn_stale(what, memory.location, record.stem, "computing it again")
+                break
+    return cached(*args, versions=ident)
 
 
 def memory_of(memory):
@@ -55,12 +180,24 @@ def check_memory_folder(memory):
                          "to.") from None
 
 
-def _fit_transform(transformer, X, y):
+def scratch_cache():
+    """A temporary folder for the features of a run given no cache folder.
+
+    A ``tempfile.TemporaryDirectory`` named ``pipeline-cache-<host>-<pid>-...``:
+    it holds every feature of the run, and a killed run (SIGKILL, the OOM
+    killer) cannot remove it, so the next run on this host removes those
+    whose process is gone.
+    """
+    remove_orphans(tempfile.gettempdir(), "pipeline-cache-")
+    return tempfile.TemporaryDirectory(prefix=f"pipeline-cache-{owner_tag()}")
+
+
+def _fit_transform(transformer, X, y, versions=None):
     Xt = transformer.fit_transform(X, y)
     return transformer, Xt
 
 
-def _transform(transformer, X):
+def _transform(transformer, X, versions=None):
     return transformer.transform(X)
 
 
@@ -101,13 +238,36 @@ class ImageFeatureStore:
         self.folder.mkdir(parents=True, exist_ok=True)
 
     def _index(self):
-        """key -> (part file, row) of every finished part."""
+        """key -> (part file, row) of every finished part that can be read."""
         where = {}
         for keys_file in sorted(self.folder.glob("part-*.keys.npy")):
             path = self.folder / (keys_file.name[:-len(".keys.npy")] + ".npy")
-            for row, key in enumerate(map(bytes, np.load(keys_file))):
+            keys = self._keys_of(keys_file, path)
+            for row, key in enumerate(map(bytes, () if keys is None else keys)):
                 where.setdefault(key, (path, row))
         return where
+
+    @staticmethod
+    def _keys_of(keys_file, path):
+        """The keys of a finished part; None, with a warning, when the part is damaged
+        (truncated, emptied, replaced, a file gone): it is removed, and its images
+        are computed again, as compare does with a damaged feature file."""
+        try:
+            keys = np.load(keys_file)
+            features = np.load(path, mmap_mode="r")
+            if (keys.dtype == np.uint8 and keys.ndim == 2 and keys.shape[1] == 16
+                    and features.ndim >= 1 and features.shape[0] == len(keys)):
+                return keys
+            problem = (f"holds features of shape {features.shape} for keys of shape "
+                       f"{keys.shape}")
+        except (ValueError, OSError, EOFError) as error:
+            problem = f"cannot be read ({error})"
+        warnings.warn(f"The cached features part {path} {problem}; removing it and computing "
+                      "its images' features again.", RuntimeWarning, stacklevel=4)
+        for file in (keys_file, path):
+            with contextlib.suppress(OSError):
+                file.unlink()
+        return None
 
     def features(self, transform, X):
         """``transform(X)``, computing only the images that no part holds yet.
@@ -224,8 +384,14 @@ class CachedFeatures(TransformerMixin, BaseEstimator):
         location = memory_of(self.memory).location
         if location is None or learns_from_data(self.transformer_):
             return None
-        return ImageFeatureStore(Path(location) / "image_features"
-                                 / joblib.hash(self.transformer_))
+        folder, stale = versioned_entry(Path(location) / "image_features",
+                                        joblib.hash(self.transformer_), "", location)
+        if stale and not folder.is_dir():
+            # The old store is left as it is: another process of the old
+            # versions may still be adding to it.
+            warn_stale(f"The feature cache {os.fspath(stale[0][0])}", location, stale[0][1],
+                       "computing every image's features again")
+        return ImageFeatureStore(folder)
 
     def fit_transform(self, X, y=None):
         """Fit the transformer and return the features of ``X``, cached.
@@ -237,7 +403,9 @@ class CachedFeatures(TransformerMixin, BaseEstimator):
         self._validate_params()
         memory = memory_of(self.memory)
         if learns_from_data(self.transformer):
-            self.transformer_, Xt = memory.cache(_fit_transform)(clone(self.transformer), X, y)
+            self.transformer_, Xt = versioned_call(
+                memory, _fit_transform, clone(self.transformer), X, y,
+                what=f"The cached fit of {type(self.transformer).__name__}")
         else:
             # Fitting learns the image shape only: cheap, and not worth a cache entry.
             self.transformer_ = clone(self.transformer).fit(X, y)
@@ -259,7 +427,8 @@ class CachedFeatures(TransformerMixin, BaseEstimator):
         store = self._store()
         if store is not None:
             return store.features(self.transformer_.transform, X)
-        return memory_of(self.memory).cache(_transform)(self.transformer_, X)
+        return versioned_call(memory_of(self.memory), _transform, self.transformer_, X,
+                              what=f"The cached features of {type(self.transformer_).__name__}")
 
     def get_feature_names_out(self, input_features=None):
         """The fitted transformer's feature names."""

@@ -193,6 +193,12 @@ def check_flags(owner, **flags):
     check_params({name: [Flag()] for name in flags}, flags, owner)
 
 
+#: The largest alpha compared: the weights of a model scale as 1/alpha, and
+#: features are float32, so 1/alpha must be a normal float32 number (beyond,
+#: it loses its precision, and past 3.4e38 alpha itself is infinite there).
+MAX_ALPHA = float(1 / np.finfo(np.float32).tiny)
+
+
 def check_alphas(alphas):
     what = "alphas must be a non-empty list of distinct positive numbers (a log grid such " \
            "as 1e-4 ... 1e-2)"
@@ -210,7 +216,15 @@ def check_alphas(alphas):
                          f"1e-4 ... 1e-2), got {values.tolist()}.")
     if len(np.unique(values)) != len(values):
         raise InvalidParameterError(f"alphas lists a value twice: {values.tolist()}.")
+    if values.max() > MAX_ALPHA:
+        raise InvalidParameterError(
+            f"alphas holds {values.max():g}, above {MAX_ALPHA:.2g}: the weights of a model "
+            f"shrink as 1/alpha, and beyond that bound they fall below the smallest normal "
+            f"float32 number ({np.finfo(np.float32).tiny:.2g}), where the float32 features "
+            "can no longer hold them (the model would be all zeros or fail). Give smaller "
+            "alphas (the default grid is 1e-2 ... 1e2).")
     return [float(a) for a in values]
+
 
 
 def check_names(values, what, check):

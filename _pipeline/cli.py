@@ -21,9 +21,10 @@ from pathlib import Path
 
 from classifiers.optimizers import OPTIMIZERS
 from features import BagOfVisualWords
+from features.chunks import orphans, owner_tag
 
 from . import report
-from .caching import memory_of
+from .caching import memory_of, scratch_cache
 from .checks import check_data, check_settings
 from .compare import run
 from .data import load_dataset, subsample
@@ -192,6 +193,14 @@ def _check_args(parser, args):
         if args.dataset == "cifar10":
             parser.error("--image-size resizes the images of an image folder (--dataset "
                          "PATH); CIFAR-10's are all 32x32.")
+    if args.cache is not None and str(args.cache).strip() and str(args.out).strip():
+        # Publishing the report replaces the whole --out folder: a cache in it
+        # would be deleted by every run (and a report inside the cache mixed with it).
+        cache, out = (Path(os.path.realpath(args.cache)), Path(os.path.realpath(args.out)))
+        if cache == out or out in cache.parents or cache in out.parents:
+            parser.error(f"--cache {args.cache} and --out {args.out} overlap; the report "
+                         "replaces the whole --out folder, which would delete the cache at "
+                         "every run: give two separate folders.")
     if not args.dataset.strip():
         parser.error("--dataset must be 'cifar10' or a folder of images, got an empty "
                      "string.")
@@ -286,16 +295,36 @@ def _make_staging_folder(parser, given, dataset):
         if not os.access(out, os.W_OK | os.X_OK):
             parser.error(f"--out {given}: cannot replace it (no write permission on it).")
     out.parent.mkdir(parents=True, exist_ok=True)
+    _clean_up_after_killed_runs(out)
     if not out.exists():
         # the report is renamed to this name at the very end: make sure it can be
         # (a name too long for the file system would fail only after all the work)
         out.mkdir()
         out.rmdir()
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name[:64]}-", dir=out.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name[:64]}-{owner_tag()}", dir=out.parent))
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(staging, 0o777 & ~umask)     # mkdtemp's 0700 is not a report's mode
     return staging
+
+
+def _clean_up_after_killed_runs(out):
+    """Remove the hidden folders beside ``out`` of this host's runs that were killed
+    (SIGKILL, the OOM killer) before they could remove them (:func:`orphans`).
+
+    A run killed between :func:`_publish`'s two renames left no ``out`` and
+    the previous report in its ``-old-`` folder: that report is put back.
+    """
+    left = orphans(out.parent, f".{out.name[:64]}-")
+    if not out.exists():
+        for folder in left:
+            previous = folder / out.name
+            if folder.name.startswith(f".{out.name[:64]}-old-") and previous.is_dir():
+                os.replace(previous, out)
+                break
+    for folder in left:
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _publish(staging, out):
@@ -306,7 +335,8 @@ def _publish(staging, out):
     out = Path(os.path.abspath(out))
     old = None
     if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name[:64]}-old-", dir=out.parent))
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name[:64]}-old-{owner_tag()}",
+                                    dir=out.parent))
         os.replace(out, old / out.name)
     try:
         os.replace(staging, out)
@@ -409,7 +439,7 @@ def main(argv=None):
             lines, _ = describe(plan)
             print("\n".join(lines), file=sys.stderr, flush=True)
         try:
-            with tempfile.TemporaryDirectory(prefix="pipeline-cache-") as scratch:
+            with scratch_cache() as scratch:
                 cache = memory_of(scratch if args.cache is None else args.cache)
                 tic = time.perf_counter()
                 rows, estimators, features = run(plan, cache, verbose=verbose, warn=False)

@@ -6,7 +6,6 @@
 
 import copy
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -21,7 +20,14 @@ from tqdm.auto import tqdm
 from classifiers import check_solver
 from features import extract, learns_from_data, take_rows
 
-from .caching import CachedFeatures, memory_of
+from .caching import (
+    CachedFeatures,
+    memory_of,
+    scratch_cache,
+    versioned_call,
+    versioned_entry,
+    warn_stale,
+)
 from .checks import check_data, check_flags, check_settings
 from .presets import feature_step, scaled_classifier
 from .tables import COLUMNS, edge_warning
@@ -156,7 +162,7 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
                               classifier_params=classifier_params, dictionary=dictionary,
                               extend=extend)
     plan = check_data(settings, X, y, test=test, test_size=test_size)
-    with tempfile.TemporaryDirectory(prefix="pipeline-cache-") as scratch:
+    with scratch_cache() as scratch:
         cache = memory_of(scratch if settings.memory is None else settings.memory)
         rows, estimators, _ = run(plan, cache, verbose=verbose)
     table = pd.DataFrame(rows, columns=COLUMNS) if as_frame else rows
@@ -166,27 +172,37 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
 def _features_of(extractor, X, cache, bar, n_jobs=None):
     """Every image's features, computed once: a ``.npy`` file in the cache, memory-mapped.
 
-    Keyed by the fitted extractor and the images, so a later run with the
-    same ``memory`` reads them back instead.  With several chunks at once
+    Keyed by the fitted extractor (every setting), the images and the versions
+    of the code that computes them (:func:`~._pipeline.caching.versioned_entry`),
+    so a later run with the same ``memory`` reads them back instead; a file
+    of other versions is computed again, and removed once its replacement
+    is in place.  With several chunks at once
     (``n_jobs``, or the workers of the active joblib backend), the copy sent
     to the workers computes each chunk on one thread, so the two do not
     multiply.
     """
-    path = None
+    path, stale = None, []
     if cache.location is not None:
         folder = Path(cache.location) / "features"
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{joblib.hash((extractor, X))}.npy"
+        path, stale = versioned_entry(folder, joblib.hash((extractor, X)), ".npy",
+                                      cache.location)
         if path.is_file():
             features = _cached(path, len(X))
             if features is not None:
                 bar.update(len(X))
                 return features
+        elif stale:
+            warn_stale(f"The cached features {stale[0][0]}", cache.location, stale[0][1],
+                       "computing them again")
     if joblib.effective_n_jobs(n_jobs) != 1:
         inner = {name: 1 for name in extractor.get_params()
                  if name == "n_jobs" or name.endswith("__n_jobs")}
         extractor = copy.deepcopy(extractor).set_params(**inner)
-    return extract(extractor, X, out=path, n_jobs=n_jobs, progress=bar.update)
+    features = extract(extractor, X, out=path, n_jobs=n_jobs, progress=bar.update)
+    for old, _ in stale:                # replaced (a reader's mapping outlives the name)
+        old.unlink(missing_ok=True)
+    return features
 
 
 def _cached(path, n_images):
@@ -204,7 +220,8 @@ def _cached(path, n_images):
     return None
 
 
-def _fit(extractor, X):
+def _fit(extractor, X, versions=None):
+    # ``versions`` is part of the cache key only (versioned_call)
     return extractor.fit(X)
 
 
@@ -436,7 +453,8 @@ def run(plan, cache, verbose=False, warn=True):
         stage = tqdm(total=len(plan.y_train) + len(plan.y_test), disable=not verbose,
                      desc=f"{feature}: features", unit="image", leave=False,
                      file=sys.stderr)
-        extractor = cache.cache(_fit)(feature_step(feature, params), plan.X_train)
+        extractor = versioned_call(cache, _fit, feature_step(feature, params), plan.X_train,
+                                   what=f"The cached fitted extractor of {feature}")
         F_train = _features_of(extractor, plan.X_train, cache, stage, settings.n_jobs)
         F_test = _features_of(extractor, plan.X_test, cache, stage, settings.n_jobs)
         stage.close()

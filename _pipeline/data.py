@@ -1,6 +1,7 @@
 """The data of the command line: loading, and the subsets and splits stratified by class."""
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -81,6 +82,44 @@ def subsample_indices(y, n, seed, what="n"):
     return np.sort(keep)
 
 
+def _class_folders(folder):
+    """The sub-folders of ``folder`` that can be classes (not hidden); [] if unreadable."""
+    try:
+        return sorted(p.name for p in Path(folder).iterdir()
+                      if p.is_dir() and not p.name.startswith("."))
+    except OSError:
+        return []
+
+
+def _split_layout(path):
+    """How to read the folder ``path``: ``'train+test'`` (``train/<class>/`` and
+    ``test/<class>/``), ``'train'`` (only ``train/<class>/``) or ``'classes'``
+    (``<class>/<image>``, split by ``test_size``).
+
+    ``train/`` and ``test/`` are splits only when they hold class folders: a
+    class named ``train`` (CIFAR-100 has one) holds images.  When the folder
+    could be read both ways, a warning says which reading was chosen.
+    """
+    folders = _class_folders(path)
+    splits = [name for name in ("train", "test")
+              if name in folders and _class_folders(path / name)]
+    others = [name for name in folders if name not in splits]
+    if splits == ["train", "test"] or (splits == ["train"] and not others):
+        layout = "+".join(splits)
+        if others:
+            warnings.warn(f"{path}: read as train/ and test/ splits of class folders; the "
+                          f"other folders beside them ({', '.join(others[:5])}) are not "
+                          "read.", UserWarning, stacklevel=3)
+        return layout
+    named = [name for name in ("train", "test") if name in folders]
+    if named:
+        warnings.warn(f"{path}: read as class folders <class>/<image>, with "
+                      f"{' and '.join(n + '/' for n in named)} as classes (a split would "
+                      "need train/<class>/ and test/<class>/ folders).", UserWarning,
+                      stacklevel=3)
+    return "classes"
+
+
 @validate({"dataset": [str], "test_size": [Real(0, 1, closed="neither")],
            "seed": [Integer(0, 2**32 - 1)], "progress": [Flag()], "image_size": [Pair(), None],
            "on_error": [StrOptions({"raise", "skip"})], "max_pixels": [Integer(1), None]})
@@ -95,7 +134,10 @@ def load_dataset(dataset, *, test_size=0.2, seed=0, progress=True, image_size=No
         and cached), a CIFAR-10 python folder or a folder with
         ``train/<class>/`` and ``test/<class>/`` (its own test part), or an
         image folder ``<class>/<image>`` (split with ``test_size``; a folder
-        holding only ``train/`` is that image folder).
+        holding only ``train/<class>/`` is that image folder).  ``train/``
+        and ``test/`` are splits only when they hold class folders (a class
+        may be named ``train``); a warning says which reading was chosen
+        when both were possible.
     test_size : float, default=0.2
     seed : int, default=0
     progress : bool, default=True
@@ -149,7 +191,8 @@ def load_dataset(dataset, *, test_size=0.2, seed=0, progress=True, image_size=No
         X, y, names = load_cifar10(path, "train")
         X_test, y_test, _ = load_cifar10(path, "test")
         return X, y, X_test, y_test, names
-    if (path / "train").is_dir() and (path / "test").is_dir():
+    layout = _split_layout(path)
+    if layout == "train+test":
         X, y, names = load(path / "train")
         X_test, y_test, test_names = load(path / "test")
         if test_names != names:
@@ -161,7 +204,7 @@ def load_dataset(dataset, *, test_size=0.2, seed=0, progress=True, image_size=No
                              "pass image_size=(height, width) to resize every image to one "
                              "size.")
         return X, y, X_test, y_test, names
-    if (path / "train").is_dir():
+    if layout == "train":
         path = path / "train"          # e.g. ../shared/data/cifar10: no test part
     X, y, names = load(path)
     if len(names) < 2:

@@ -22,7 +22,9 @@ import contextlib
 import errno
 import mmap
 import os
+import shutil
 import socket
+import stat
 import tempfile
 import weakref
 from pathlib import Path
@@ -37,7 +39,8 @@ from _constraints import N_JOBS, Flag, HasMethods, Integer, validate
 
 from .base import ImageTransformer
 
-__all__ = ["extract", "learns_from_data", "take_rows", "ChunkedScaler", "DEFAULT_CHUNK_ROWS"]
+__all__ = ["extract", "learns_from_data", "take_rows", "ChunkedScaler", "DEFAULT_CHUNK_ROWS",
+           "owner_tag", "orphans", "remove_orphans"]
 
 #: Images per chunk: 2,048 CIFAR images are 6 MB of pixels and 25 MB of raw
 #: features in float32; a chunk is large enough to keep BLAS and the batched
@@ -109,19 +112,37 @@ def check_npy_path(out):
     """``out`` as a ``Path``, after checking that it can name a new ``.npy`` file.
 
     A symbolic link gives its target: the file is renamed over the target,
-    and the link (a user's, to a bigger disk, say) stays a link to it.
+    and the link (a user's, to a bigger disk, say) stays a link to it.  A
+    name ending in a separator names a folder; an existing device, FIFO or
+    socket (``/dev/null``) is refused, as the rename would replace it with a
+    regular file.
     """
     name = repr(os.fspath(out))
-    if str(out).strip() and Path(out).is_symlink():
+    text = os.fsdecode(out)
+    if not text.strip():
+        raise ValueError(f"out={name} is an empty name; give a .npy file name (or None for "
+                         "an array in memory).")
+    if Path(out).is_symlink():
         out = Path(os.path.realpath(out))
         name += f" (a link to {os.fspath(out)!r})"
-    if not str(out).strip() or Path(out).is_dir():
+    if Path(out).is_dir():
         raise IsADirectoryError(f"out={name} is a folder; give a .npy file name.")
+    if text.endswith(tuple(sep for sep in (os.sep, os.altsep) if sep)):
+        raise IsADirectoryError(f"out={name} ends with a separator, so it names a folder; give "
+                                "a .npy file name inside it.")
+    if Path(out).exists() and not Path(out).is_file():
+        kind = _FILE_KINDS.get(stat.S_IFMT(os.stat(out).st_mode), "not a regular file")
+        raise ValueError(f"out={name} is {kind}; writing the features there would replace "
+                         "it with a regular file: give the name of a .npy file.")
     if not Path(out).parent.is_dir():
         raise FileNotFoundError(f"out={name}: the folder "
                                 f"{os.fspath(Path(out).parent)!r} does not exist; create it "
                                 "first.")
     return Path(out)
+
+
+_FILE_KINDS = {stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+               stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFSOCK: "a socket"}
 
 
 def partial_beside(path):
@@ -135,8 +156,8 @@ def partial_beside(path):
     are left alone.
     """
     path = Path(path)
-    _remove_orphans(path.parent)
-    handle, partial = tempfile.mkstemp(prefix=f".{path.name[:64]}-{_HOST}-{os.getpid()}-",
+    remove_orphans(path.parent, ".", ".partial")
+    handle, partial = tempfile.mkstemp(prefix=f".{path.name[:64]}-{owner_tag()}",
                                        suffix=".partial", dir=path.parent)
     os.close(handle)
     return partial
@@ -146,19 +167,41 @@ def partial_beside(path):
 _HOST = socket.gethostname().replace("-", "_") or "host"
 
 
-def _remove_orphans(folder):
-    """Remove the ``.<name>-<host>-<pid>-<random>.partial`` files of this host's dead processes."""
+def owner_tag():
+    """``'<host>-<pid>-'``: put after a prefix in the name of a temporary file or
+    folder, it lets :func:`remove_orphans` remove it once this process is gone."""
+    return f"{_HOST}-{os.getpid()}-"
+
+
+def orphans(folder, prefix, suffix=""):
+    """The entries ``<prefix>...-<host>-<pid>-<random><suffix>`` of ``folder`` left
+    by this host's dead processes (:func:`owner_tag`), as paths.
+
+    Entries of another host's processes (a cluster sharing the folder) and of
+    live ones are not listed: the pid can only be checked here.
+    """
     try:
         names = [name for name in os.listdir(folder)
-                 if name.startswith(".") and name.endswith(".partial")]
+                 if name.startswith(prefix) and name.endswith(suffix)]
     except OSError:
-        return
+        return []
+    found = []
     for name in names:
-        fields = name[:-len(".partial")].rsplit("-", 3)
+        fields = name[:len(name) - len(suffix)].rsplit("-", 3)
         if (len(fields) == 4 and fields[1] == _HOST and fields[2].isdigit()
                 and _process_is_gone(int(fields[2]))):
+            found.append(Path(folder) / name)
+    return found
+
+
+def remove_orphans(folder, prefix, suffix=""):
+    """Remove the files and folders of :func:`orphans` (those that can be)."""
+    for path in orphans(folder, prefix, suffix):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
             with contextlib.suppress(OSError):
-                os.unlink(os.path.join(folder, name))
+                path.unlink()
 
 
 def _process_is_gone(pid):
@@ -278,13 +321,14 @@ def extract(transformer, X, *, chunk_rows=DEFAULT_CHUNK_ROWS, out=None, n_jobs=N
     except BaseException:
         bar.close()
         raise
+    first = _checked_block(transformer, first, parts[0], None)
     shape, dtype = (n,) + first.shape[1:], first.dtype
 
     def fill(array):
         array[parts[0]] = first
         done(parts[0].stop)
         for part, block in zip(parts[1:], results):
-            array[part] = block
+            array[part] = _checked_block(transformer, block, part, first)
             done(part.stop - part.start)
 
     try:
@@ -296,6 +340,27 @@ def extract(transformer, X, *, chunk_rows=DEFAULT_CHUNK_ROWS, out=None, n_jobs=N
     finally:
         bar.close()
 
+
+def _checked_block(transformer, block, part, first):
+    """One chunk's features, after checking they are one row per image of the chunk
+    and, after the first chunk, as wide and of the same dtype as the first's.
+
+    Without it, a wrong shape is a bare broadcast error, and a float64 chunk
+    after a float32 first one overflows silently to inf when written.
+    """
+    block = np.asarray(block)
+    rows = part.stop - part.start
+    what = (f"{type(transformer).__name__}.transform returned, for the chunk of images "
+            f"{part.start}..{part.stop - 1}, an array of shape {block.shape}")
+    if block.ndim < 1 or block.shape[0] != rows:
+        raise ValueError(f"{what}: expected one row per image, {rows} rows.")
+    if first is not None and block.shape[1:] != first.shape[1:]:
+        raise ValueError(f"{what}, but {first.shape[1:]} per row for the first chunk; every "
+                         "chunk must give the same number of features.")
+    if first is not None and block.dtype != first.dtype:
+        raise ValueError(f"{what} and dtype {block.dtype}, but {first.dtype} for the first "
+                         "chunk; every chunk must give the same dtype.")
+    return block
 
 
 def _mapped_file(X):
@@ -519,7 +584,11 @@ class ChunkedScaler(StandardScaler):
         check_is_fitted(self)
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
         folder = tempfile.gettempdir() if self.temp_folder is None else self.temp_folder
-        handle, path = tempfile.mkstemp(prefix="scaled-", suffix=".npy", dir=folder)
+        # Named for this host and process: the files of a killed one are
+        # removed by the next transform into the same folder.
+        remove_orphans(folder, "scaled-", ".npy")
+        handle, path = tempfile.mkstemp(prefix=f"scaled-{owner_tag()}", suffix=".npy",
+                                        dir=folder)
         os.close(handle)
         try:
             out = open_npy(path, X.shape, dtype)

@@ -264,6 +264,11 @@ def load_image_folder(root, image_size=None, on_error="raise", n_jobs=2, max_pix
             raise TypeError(f"out must be None or a path to a .npy file, got "
                             f"{type(out).__name__}.")
         out = check_npy_path(out)
+        # An out among the images would be read as one, or overwrite one.
+        if Path(os.path.realpath(root)) in Path(os.path.realpath(out)).parents:
+            raise ValueError(f"out={os.fspath(out)!r} is inside the folder being read, "
+                             f"{os.fspath(root)!r}: it would overwrite an image or be read "
+                             "as one by later loads; give a file outside it.")
     classes, entries, empty = _list_image_folder(root)
     if image_size is None and max_pixels is not None:
         _check_pixels(entries, max_pixels)

@@ -1,3 +1,4 @@
+import os
 import pickle
 
 import numpy as np
@@ -543,3 +544,26 @@ def test_the_command_line_takes_a_folder_of_every_mode_and_size(tmp_path, capsys
     assert code == 0
     results = (out / "results.json").read_text()
     assert '"hog"' in results and '"color"' in results and '"raw"' in results
+
+
+def test_out_inside_the_folder_being_read_is_refused_and_the_image_kept(tree):
+    image = tree / "cat" / "a.png"
+    before = image.read_bytes()
+    for out in (image, tree / "images.npy", tree / "cat" / "new.npy"):
+        with pytest.raises(ValueError, match=r"out='.*' is inside the folder being read"):
+            load_image_folder(tree, out=out)
+    assert image.read_bytes() == before
+    assert not (tree / "images.npy").exists() and not (tree / "cat" / "new.npy").exists()
+    link = tree.parent / f"{tree.name}-link.npy"      # outside, but a link to an image
+    link.symlink_to(image)
+    with pytest.raises(ValueError, match="is inside the folder being read"):
+        load_image_folder(tree, out=link)
+    assert image.read_bytes() == before
+
+
+def test_out_that_is_a_fifo_is_refused(tree, tmp_path_factory):
+    fifo = tmp_path_factory.mktemp("out") / "images.npy"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match=r"is a FIFO \(named pipe\); writing"):
+        load_image_folder(tree, out=fifo)
+    assert fifo.is_fifo()

@@ -141,9 +141,71 @@ def test_extract_refuses_bad_arguments_clearly(tmp_path):
     from sklearn.exceptions import NotFittedError
     with pytest.raises(NotFittedError):
         extract(HOG(), X)
-    for folder in (tmp_path, ""):
-        with pytest.raises(IsADirectoryError, match="is a folder; give a .npy file name"):
-            extract(RawPixels().fit(X), X, out=folder)
+    with pytest.raises(IsADirectoryError, match="is a folder; give a .npy file name"):
+        extract(RawPixels().fit(X), X, out=tmp_path)
+    with pytest.raises(ValueError, match="out='' is an empty name; give a .npy file name"):
+        extract(RawPixels().fit(X), X, out="")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_extract_refuses_a_folder_name_and_what_is_not_a_regular_file(tmp_path,
+                                                                      monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    X = _images(6)
+    raw = RawPixels().fit(X)
+    for name in ("newdir/", str(tmp_path / "newdir") + os.sep):
+        with pytest.raises(IsADirectoryError, match="ends with a separator, so it names a "
+                                                    "folder"):
+            extract(raw, X, out=name)
+        assert not os.path.exists(name.rstrip(os.sep))
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match=r"out='.*pipe' is a FIFO \(named pipe\); writing"):
+        extract(raw, X, out=fifo)
+    assert fifo.is_fifo()
+    if os.path.exists("/dev/null"):
+        with pytest.raises(ValueError, match="out='/dev/null' is a character device"):
+            extract(raw, X, out="/dev/null")
+        link = tmp_path / "null.npy"
+        link.symlink_to("/dev/null")
+        with pytest.raises(ValueError, match="a link to '/dev/null'.* is a character device"):
+            extract(raw, X, out=link)
+        assert link.is_symlink() and Path("/dev/null").is_char_device()
+    assert fifo.is_fifo() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+class _Bad:
+    """A transformer whose chunks go wrong the way ``how`` says."""
+
+    def __init__(self, how):
+        self.how = how
+
+    def transform(self, X):
+        F = np.asarray(X, np.float32).reshape(len(X), -1)
+        later = X[0, 0, 0, 0] == 99           # every chunk but the first
+        if self.how == "rows":
+            return F[:-1]
+        if self.how == "cols" and later:
+            return F[:, :-1]
+        if self.how == "dtype" and later:
+            return F.astype(np.float64) * 1e300
+        return F
+
+
+@pytest.mark.parametrize("how, match", [
+    ("rows", r"_Bad.transform returned, for the chunk of images 0..3, an array of shape "
+             r"\(3, 48\): expected one row per image, 4 rows"),
+    ("cols", r"chunk of images 4..7, an array of shape \(4, 47\), but \(48,\) per row for "
+             "the first chunk"),
+    ("dtype", r"chunk of images 4..7, an array of shape \(4, 48\) and dtype float64, but "
+              "float32 for the first chunk")])
+@pytest.mark.parametrize("to_file", [False, True])
+def test_extract_names_the_transformer_chunk_and_shapes_of_a_wrong_chunk(tmp_path, how, match,
+                                                                          to_file):
+    X = np.zeros((10, 4, 4, 3), np.uint8)
+    X[4:, 0, 0, 0] = 99
+    with pytest.raises(ValueError, match=match):
+        extract(_Bad(how), X, chunk_rows=4, out=tmp_path / "F.npy" if to_file else None)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -208,3 +208,131 @@ def test_huge_images_are_refused_before_loading_or_resized(tmp_path, capsys):
     assert pipeline.main(["--dataset", str(data), "--features", "raw", "--image-size", "16",
                           "16", "--alphas", "1e-1", "--cv", "2", "--test-size", "0.25",
                           "--out", str(out), "--quiet"]) == 0
+
+
+# ---------------------------------------------------- the third pass (issue 27)
+
+def _dead_pid():
+    import subprocess
+    import sys
+    return int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True).stdout)
+
+
+@pytest.mark.parametrize("cache, out", [("res/cache", "res"), ("x", "x"), ("x", "x/report")])
+def test_cache_and_out_that_overlap_exit_2_and_keep_the_cache(folder, tmp_path, capsys,
+                                                              monkeypatch, cache, out):
+    monkeypatch.chdir(tmp_path)
+    assert _run(["--dataset", str(folder), "--cache", cache, "--out", out] + QUICK) == 2
+    err = capsys.readouterr().err
+    assert f"--cache {cache} and --out {out} overlap" in err and "two separate" in err
+    assert not (tmp_path / out).exists()
+    (tmp_path / cache).mkdir(parents=True)
+    (tmp_path / cache / "features").mkdir()
+    assert _run(["--dataset", str(folder), "--cache", cache, "--out", out] + QUICK) == 2
+    assert (tmp_path / cache / "features").is_dir()
+
+
+def test_cache_beside_out_is_reused(folder, tmp_path):
+    argv = ["--dataset", str(folder), "--cache", str(tmp_path / "res" / "cache"),
+            "--out", str(tmp_path / "res" / "report")] + QUICK
+    assert _run(argv) == 0
+    files = sorted((tmp_path / "res" / "cache" / "features").iterdir())
+    assert files and _run(argv) == 0
+    assert sorted((tmp_path / "res" / "cache" / "features").iterdir()) == files
+
+
+def test_an_alpha_float32_cannot_hold_is_a_usage_error_before_any_work(folder, tmp_path,
+                                                                       capsys, monkeypatch):
+    def load(*args, **kwargs):
+        raise AssertionError("the data was loaded")
+    monkeypatch.setattr(cli, "load_dataset", load)
+    argv = ["--dataset", str(folder), "--out", str(tmp_path / "r"), "--features", "hog",
+            "--cv", "2", "--quiet", "--alphas", "1", "1e39"]
+    assert _run(argv) == 2
+    err = capsys.readouterr().err
+    assert "alphas holds 1e+39, above 8.5e+37" in err and "float32" in err
+    from _pipeline.checks import check_alphas
+    assert check_alphas([1, 8e37]) == [1.0, 8e37]                # the bound, not below
+    X, y = shapes_and_colours()
+    with pytest.raises(ValueError, match=r"alphas holds 1e\+38, above 8\.5e\+37"):
+        pipeline.compare(X, y, features=["hog"], alphas=[1e-2, 1e38])
+
+
+def test_a_killed_run_s_scratch_cache_is_removed_by_the_next_run(tmp_path, monkeypatch):
+    import tempfile
+
+    from features.chunks import _HOST
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = _dead_pid()
+    orphan = tmp_path / f"pipeline-cache-{_HOST}-{dead}-abc_12"
+    kept = [tmp_path / f"pipeline-cache-{_HOST}-{os.getpid()}-abc_12",      # a live run's
+            tmp_path / f"pipeline-cache-otherhost-{dead}-abc_12",           # another host's
+            tmp_path / "pipeline-cache-mine"]                               # not ours
+    for path in [orphan] + kept:
+        (path / "features").mkdir(parents=True)
+        (path / "features" / "f.npy").write_bytes(b"x" * 100)
+    X, y = shapes_and_colours()
+    pipeline.compare(X, y, features=["hog"], losses=["softmax"], alphas=[1.0], cv=2,
+                     classifier_params={"max_iter": 5})
+    assert not orphan.exists()
+    assert sorted(tmp_path.iterdir()) == sorted(kept)           # its own scratch is gone
+
+
+def test_a_killed_scaler_s_scaled_copy_is_removed_by_the_next_transform(tmp_path):
+    from features import ChunkedScaler
+    from features.chunks import _HOST
+
+    dead = _dead_pid()
+    orphan = tmp_path / f"scaled-{_HOST}-{dead}-abc_12.npy"
+    kept = tmp_path / f"scaled-{_HOST}-{os.getpid()}-abc_12.npy"
+    for path in (orphan, kept):
+        path.write_bytes(b"x" * 100)
+    np.save(tmp_path / "F.npy", np.arange(40, dtype=np.float32).reshape(10, 4))
+    F = np.load(tmp_path / "F.npy", mmap_mode="r")
+    Z = ChunkedScaler(temp_folder=tmp_path, block_rows=3).fit(F).transform(F)
+    np.testing.assert_allclose(Z, (F - F.mean(0)) / F.std(0), rtol=1e-5)
+    assert not orphan.exists() and kept.exists()
+
+
+def test_a_killed_run_s_staging_folders_are_removed_and_its_old_report_put_back(
+        folder, tmp_path, capsys):
+    from features.chunks import _HOST
+
+    dead = _dead_pid()
+    out = tmp_path / "report"
+    staging = tmp_path / f".report-{_HOST}-{dead}-abc_12"      # killed while writing
+    old = tmp_path / f".report-old-{_HOST}-{dead}-abc_34"      # killed while publishing
+    (staging / "report.md").parent.mkdir()
+    (staging / "report.md").write_text("half a report")
+    (old / "report").mkdir(parents=True)
+    (old / "report" / "report.md").write_text("the previous report")
+    live = tmp_path / f".report-{_HOST}-{os.getpid()}-abc_56"
+    live.mkdir()
+    # a usage error found after the staging folder is made: no new report
+    assert _run(["--dataset", str(folder), "--out", str(out), "--max-train", "1"] + QUICK) == 2
+    assert "--max-train=1 is fewer than the 3 classes" in capsys.readouterr().err
+    assert (out / "report.md").read_text() == "the previous report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["report", live.name])
+
+
+def test_a_class_named_train_is_a_class(tmp_path):
+    X, y = shapes_and_colours(n_per_class=6)
+    root = write_folder(tmp_path / "cifar100", X, y, names=("apple", "train", "zebra"))
+    with pytest.warns(UserWarning, match=r"read as class folders <class>/<image>, with train/ "
+                                         "as classes"):
+        X_train, y_train, X_test, y_test, names = pipeline.load_dataset(str(root))
+    assert names == ["apple", "train", "zebra"] and len(y_train) + len(y_test) == len(y)
+
+
+def test_train_and_test_of_class_folders_are_splits_and_the_reading_is_said(tmp_path):
+    X, y = shapes_and_colours(n_per_class=6)
+    write_folder(tmp_path / "data" / "train", X[::2], y[::2])
+    write_folder(tmp_path / "data" / "test", X[1::2], y[1::2])
+    (tmp_path / "data" / "notes").mkdir()
+    with pytest.warns(UserWarning, match=r"read as train/ and test/ splits of class folders; "
+                                         r"the other folders beside them \(notes\)"):
+        X_train, y_train, X_test, y_test, names = pipeline.load_dataset(
+            str(tmp_path / "data"))
+    assert len(y_train) == len(y[::2]) and len(y_test) == len(y[1::2])

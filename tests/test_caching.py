@@ -1,0 +1,269 @@
+"""The feature caches are keyed by everything their entries depend on (issues 24, 26, 27).
+
+compare's feature files, its cached fitted extractors (the bag-of-words
+dictionary) and ``CachedFeatures``' stores must never hand back what another
+setting, other images or other versions of the code computed.
+"""
+
+import os
+import warnings
+
+import numpy as np
+import pytest
+from test_pipeline import shapes_and_colours
+
+import pipeline
+from _pipeline import caching, compare
+from _pipeline.checks import check_data, check_settings
+from _pipeline.compare import run
+from _pipeline.presets import feature_step
+from features import HOG, BagOfVisualWords, ColorHistogram
+
+
+def _compare_features(X, y, memory, feature="hog", params=None):
+    """compare's features of every training and test image (``run`` hands them back),
+    and a fresh fit of the same extractor."""
+    settings = check_settings([feature], ["softmax"], [1.0], cv=2, n_jobs=None,
+                              random_state=0, memory=memory,
+                              feature_params={feature: params or {}},
+                              classifier_params={"optimizer": "sgd", "max_iter": 2})
+    plan = check_data(settings, X[::2], y[::2], test=(X[1::2], y[1::2]), test_size=None)
+    _, _, features = run(plan, caching.memory_of(memory))
+    step = feature_step(feature, settings.params[feature])
+    return [np.asarray(F) for F in features[feature]], step
+
+
+def _other_versions(monkeypatch, **changed):
+    now = caching.cache_versions()
+    monkeypatch.setattr(caching, "cache_versions", lambda: {**now, **changed})
+
+
+def _doubled(monkeypatch, cls):
+    """Make ``cls`` compute other features, as a new release of its code would."""
+    transform = cls.transform
+    monkeypatch.setattr(cls, "transform", lambda self, X: 2 * transform(self, X))
+
+
+def _refuse(monkeypatch, cls):
+    def transform(self, X):
+        raise AssertionError(f"{cls.__name__} computed features the cache holds")
+    monkeypatch.setattr(cls, "transform", transform)
+
+
+# ------------------------------------------------------------------------ versions
+
+def test_cache_versions_name_this_project_and_the_libraries_it_stores_the_output_of():
+    import numpy
+    import PIL
+    import skimage
+    import sklearn
+
+    versions = caching.cache_versions()
+    assert versions == {"classic-image-pipeline": "0.1.0", "numpy": numpy.__version__,
+                        "scikit-learn": sklearn.__version__,
+                        "scikit-image": skimage.__version__, "Pillow": PIL.__version__}
+
+
+def test_compare_recomputes_features_written_under_other_versions(tmp_path, monkeypatch):
+    X, y = shapes_and_colours()
+    old, _ = _compare_features(X, y, tmp_path, "color")
+    _other_versions(monkeypatch, **{"classic-image-pipeline": "9.9"})
+    _doubled(monkeypatch, ColorHistogram)
+    with pytest.warns(RuntimeWarning, match=r"cached features .* written under "
+                                            r"classic-image-pipeline 0\.1\.0 \(now 9\.9\); "
+                                            "computing them again"):
+        new, step = _compare_features(X, y, tmp_path, "color")
+    fresh = step.fit(X)
+    for F, images, F_old in zip(new, (X[::2], X[1::2]), old):
+        np.testing.assert_array_equal(F, fresh.transform(images))   # the new code's
+        np.testing.assert_array_equal(F, 2 * F_old)
+    # the old files went once their replacements were in place
+    assert len(list((tmp_path / "features").glob("*.npy"))) == 2
+
+
+def test_compare_reuses_features_of_the_same_versions_without_a_warning(tmp_path,
+                                                                        monkeypatch):
+    X, y = shapes_and_colours()
+    first, _ = _compare_features(X, y, tmp_path, "color")
+
+    def extract(*args, **kwargs):
+        raise AssertionError("compare computed features the cache holds")
+    monkeypatch.setattr(compare, "extract", extract)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        again, _ = _compare_features(X, y, tmp_path, "color")
+    for F, F_first in zip(again, first):
+        np.testing.assert_array_equal(F, F_first)
+
+
+def test_a_new_numpy_refits_compare_s_cached_dictionary(tmp_path, monkeypatch):
+    X, y = shapes_and_colours()
+    params = {"n_words": 4, "n_patches": 300, "patch_size": 6}
+    _compare_features(X, y, tmp_path, "bovw", params)
+    _other_versions(monkeypatch, numpy="0.0")
+    fits = []
+    fit = BagOfVisualWords.fit
+    monkeypatch.setattr(BagOfVisualWords, "fit",
+                        lambda self, X, *a, **k: fits.append(len(X)) or fit(self, X, *a, **k))
+    with pytest.warns(RuntimeWarning, match=r"cached fitted extractor of bovw was written "
+                                            r"under numpy .* \(now 0\.0\)"):
+        _compare_features(X, y, tmp_path, "bovw", params)
+    n_train = len(X[::2])       # (the settings' checks fit a copy on 2 images)
+    assert fits.count(n_train) == 1
+    _compare_features(X, y, tmp_path, "bovw", params)          # now cached: no new fit
+    assert fits.count(n_train) == 1
+
+
+@pytest.mark.parametrize("library", ["scikit-image", "Pillow", "scikit-learn"])
+def test_cached_features_store_recomputes_under_other_versions(tmp_path, monkeypatch,
+                                                               library):
+    X, _ = shapes_and_colours()
+    step = pipeline.CachedFeatures(HOG(), memory=tmp_path)
+    old = step.fit_transform(X[:30])
+    _other_versions(monkeypatch, **{library: "0.0"})
+    _doubled(monkeypatch, HOG)
+    with pytest.warns(RuntimeWarning, match=f"feature cache .* written under {library} "
+                                            r".*\(now 0\.0\); computing every image"):
+        new = pipeline.CachedFeatures(HOG(), memory=tmp_path).fit_transform(X[:30])
+    np.testing.assert_array_equal(new, 2 * old)
+    np.testing.assert_array_equal(new, HOG().fit(X).transform(X[:30]))
+
+
+def test_cached_features_store_reuses_the_same_versions(tmp_path, monkeypatch):
+    X, _ = shapes_and_colours()
+    first = pipeline.CachedFeatures(HOG(), memory=tmp_path).fit_transform(X[:30])
+    _refuse(monkeypatch, HOG)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        again = pipeline.CachedFeatures(HOG(), memory=tmp_path).fit_transform(X[:30])
+    np.testing.assert_array_equal(again, first)
+
+
+def test_cached_features_of_a_dictionary_refit_under_other_versions(tmp_path, monkeypatch):
+    X, _ = shapes_and_colours()
+    words = BagOfVisualWords(n_words=4, n_patches=300, patch_size=6, random_state=0)
+    old = pipeline.CachedFeatures(words, memory=tmp_path).fit_transform(X[:30])
+    _other_versions(monkeypatch, **{"scikit-learn": "0.0"})
+    _doubled(monkeypatch, BagOfVisualWords)
+    monkeypatch.setattr(BagOfVisualWords, "fit_transform",
+                        lambda self, X, y=None: self.fit(X).transform(X))
+    with pytest.warns(RuntimeWarning, match=r"cached fit of BagOfVisualWords was written "
+                                            r"under scikit-learn .*\(now 0\.0\)"):
+        new = pipeline.CachedFeatures(words, memory=tmp_path).fit_transform(X[:30])
+    np.testing.assert_allclose(new, 2 * old, rtol=1e-6)
+
+
+# ----------------------------------------------------------------- every setting
+
+def test_compare_features_of_another_hog_setting_are_its_own(tmp_path):
+    X, y = shapes_and_colours()
+    nine, _ = _compare_features(X, y, tmp_path, "hog", {"orientations": 9})
+    four, step = _compare_features(X, y, tmp_path, "hog", {"orientations": 4})
+    fresh = step.fit(X)
+    for F, F9, images in zip(four, nine, (X[::2], X[1::2])):
+        assert F.shape[1] == 4 * F9.shape[1] // 9
+        np.testing.assert_array_equal(F, fresh.transform(images))
+
+
+def test_cached_features_of_another_hog_setting_are_its_own(tmp_path):
+    X, _ = shapes_and_colours()
+    nine = pipeline.CachedFeatures(HOG(orientations=9), memory=tmp_path).fit_transform(X[:30])
+    step = pipeline.CachedFeatures(HOG(orientations=4), memory=tmp_path)
+    four = step.fit_transform(X[:30])
+    assert four.shape[1] == 4 * nine.shape[1] // 9
+    np.testing.assert_array_equal(four, HOG(orientations=4).fit(X).transform(X[:30]))
+    np.testing.assert_array_equal(step.transform(X[30:40]),
+                                  HOG(orientations=4).fit(X).transform(X[30:40]))
+
+
+def test_cached_features_of_changed_images_of_the_same_names_are_recomputed(tmp_path):
+    # A folder reloaded after its images changed gives other pixels: other keys.
+    X, _ = shapes_and_colours()
+    pipeline.CachedFeatures(HOG(), memory=tmp_path).fit_transform(X[:30])
+    changed = X[:30].copy()
+    changed[::2] = 255 - changed[::2]
+    again = pipeline.CachedFeatures(HOG(), memory=tmp_path).fit_transform(changed)
+    np.testing.assert_array_equal(again, HOG().fit(X).transform(changed))
+    assert os.listdir(tmp_path / "versions")                    # recorded once
+
+
+# ------------------------------------------------------------- a damaged store part
+
+def _damage(part, how):
+    keys = part.with_name(part.name[:-len(".npy")] + ".keys.npy")
+    if how == "truncated features":         # numpy: mmap length is greater than file size
+        part.write_bytes(part.read_bytes()[:len(part.read_bytes()) // 2])
+    elif how == "features gone":
+        part.unlink()
+    elif how == "pickled keys":
+        np.save(keys, np.array([object()] * 3, dtype=object), allow_pickle=True)
+    elif how == "empty keys":
+        keys.write_bytes(b"")
+    else:                                   # fewer rows than keys
+        np.save(part, np.load(part)[:-2])
+
+
+@pytest.mark.parametrize("how", ["truncated features", "features gone", "pickled keys",
+                                 "empty keys", "fewer rows"])
+def test_a_damaged_part_of_the_store_warns_and_is_computed_again(tmp_path, how):
+    X, _ = shapes_and_colours()
+    pipeline.CachedFeatures(HOG(), memory=tmp_path).fit_transform(X[:30])
+    store = next((tmp_path / "image_features").iterdir())
+    part = next(p for p in store.glob("part-*.npy") if not p.name.endswith(".keys.npy"))
+    _damage(part, how)
+    with pytest.warns(RuntimeWarning, match=r"cached features part .*part-.*\.npy .*; "
+                                            "removing it and computing its images' features "
+                                            "again"):
+        again = pipeline.CachedFeatures(HOG(), memory=tmp_path).fit_transform(X[:30])
+    expected = HOG().fit(X).transform(X[:30])
+    np.testing.assert_array_equal(again, expected)
+    with warnings.catch_warnings():                 # repaired: read back, silently
+        warnings.simplefilter("error", RuntimeWarning)
+        np.testing.assert_array_equal(
+            pipeline.CachedFeatures(HOG(), memory=tmp_path).fit_transform(X[:30]), expected)
+
+
+# ---------------------------------------------------- shared and changed caches (24.6)
+
+def test_compare_features_of_changed_images_of_the_same_names_are_recomputed(tmp_path):
+    X, y = shapes_and_colours()
+    _compare_features(X, y, tmp_path, "hog")
+    changed = X.copy()
+    changed[::3] = 255 - changed[::3]             # the folder's files, edited in place
+    (F_train, F_test), step = _compare_features(changed, y, tmp_path, "hog")
+    fresh = step.fit(changed)
+    np.testing.assert_array_equal(F_train, fresh.transform(changed[::2]))
+    np.testing.assert_array_equal(F_test, fresh.transform(changed[1::2]))
+
+
+def test_a_cache_that_cannot_record_its_versions_is_still_read(tmp_path, monkeypatch):
+    import shutil
+
+    X, y = shapes_and_colours()
+    first, _ = _compare_features(X, y, tmp_path, "hog")
+    shutil.rmtree(tmp_path / "versions")          # e.g. a read-only shared cache
+
+    def refuse(path):
+        raise PermissionError(13, "Permission denied", os.fspath(path))
+    monkeypatch.setattr(caching, "partial_beside", refuse)
+    monkeypatch.setattr(compare, "extract", lambda *a, **k: pytest.fail("recomputed"))
+    again, _ = _compare_features(X, y, tmp_path, "hog")
+    for F, F_first in zip(again, first):
+        np.testing.assert_array_equal(F, F_first)
+
+
+def test_two_threads_filling_one_store_at_once_get_the_right_features(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, _ = shapes_and_colours()
+    parts = [X[:50], X[30:], X[::2], X[1::2]]
+
+    def features(images):
+        return pipeline.CachedFeatures(HOG(), memory=tmp_path).fit_transform(images)
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(features, parts))
+    hog = HOG().fit(X)
+    for images, F in zip(parts, results):
+        np.testing.assert_array_equal(F, hog.transform(images))
+    np.testing.assert_array_equal(features(X), hog.transform(X))
