@@ -4,10 +4,8 @@ import contextlib
 import errno
 import functools
 import hashlib
-import importlib.metadata
 import json
 import os
-import re
 import tempfile
 import uuid
 import warnings
@@ -22,31 +20,17 @@ from sklearn.utils.validation import check_is_fitted, check_memory
 from features import learns_from_data
 from features.chunks import owner_tag, partial_beside, remove_orphans
 
+from .versions import PROJECT, versions
+
 #: The distributions whose code decides what a cache entry holds: this project
 #: and the libraries whose output it stores.  An entry written under other
 #: versions of any of them is computed again (:func:`versions_id`).
-CACHE_DISTRIBUTIONS = ("classic-image-pipeline", "numpy", "scikit-learn", "scikit-image",
-                       "Pillow")
+CACHE_DISTRIBUTIONS = (PROJECT, "numpy", "scikit-learn", "scikit-image", "Pillow")
 
 
 @functools.lru_cache(maxsize=None)
 def _installed_versions():
-    versions = {}
-    for name in CACHE_DISTRIBUTIONS:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    # Run from a source tree, its pyproject.toml is the version of the code
-    # that runs (an installed copy's metadata may be another checkout's).
-    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
-    try:
-        found = re.search(r'^version\s*=\s*"([^"]+)"', pyproject.read_text(), re.MULTILINE)
-    except OSError:
-        found = None
-    if found:
-        versions[CACHE_DISTRIBUTIONS[0]] = found.group(1)
-    return tuple(versions.items())
+    return tuple(versions(*CACHE_DISTRIBUTIONS).items())
 
 
 def cache_versions():

@@ -21,7 +21,6 @@ project is refused before its objects are built.
 import io
 import json
 import os
-import platform
 import warnings
 import zipfile
 from pathlib import Path
@@ -47,6 +46,7 @@ from features import HOG, BagOfVisualWords, ChunkedScaler, ColorHistogram, RawPi
 from features.chunks import partial_beside
 
 from . import __version__
+from .versions import PROJECT, versions
 
 #: What the ``format`` entry of every model file says.
 FORMAT = "classic-image-pipeline model"
@@ -76,13 +76,8 @@ class ModelFileError(ValueError):
 
 def library_versions():
     """The versions a model records: this project, Python and the libraries it relies on."""
-    import skimage
-    import sklearn
-    import skops
-
-    return {"classic-image-pipeline": __version__, "python": platform.python_version(),
-            "numpy": np.__version__, "scikit-learn": sklearn.__version__,
-            "scikit-image": skimage.__version__, "skops": skops.__version__}
+    return versions(PROJECT, "python", "numpy", "scikit-learn", "scikit-image", "Pillow",
+                    "skops")
 
 
 def feature_settings(step):

@@ -78,7 +78,7 @@ def test_round_trip_predicts_as_the_fitted_pipeline(fitted, loss, tmp_path):
             model.predict_proba(X_new)
     versions = model.metadata["versions"]
     assert set(versions) == {"classic-image-pipeline", "python", "numpy", "scikit-learn",
-                             "scikit-image", "skops"}
+                             "scikit-image", "Pillow", "skops"}
     assert versions["numpy"] == np.__version__
     assert model.metadata["feature_settings"]["HOG"]["block_norm"] == "L1-sqrt"
     assert [p.name for p in tmp_path.iterdir()] == ["m.skops"]      # no partial file left
