@@ -348,14 +348,16 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_solver(self, partial=False):
         """:func:`classifiers.solvers.check_solver` of these settings."""
+        optimizer = check_solver(self.optimizer, loss=self.loss, penalty=self.penalty,
+                                 alpha=self.alpha, early_stopping=self.early_stopping,
+                                 partial=partial)
         schedule = self.learning_rate_schedule
-        if callable(schedule) and not isinstance(schedule, Schedule):
-            # a user's t -> rate is checked at once, whichever solver runs (the
-            # full-batch ones never call it, and a broken one would go unseen)
+        if optimizer.full_batch and callable(schedule) and not isinstance(schedule, Schedule):
+            # The full-batch solvers never call a user's t -> rate, so a broken
+            # one would go unseen: try it once.  The stochastic ones check every
+            # rate it returns, and see the update counts 1, 2, ... unprobed.
             checked_rate(schedule(1), 1)
-        return check_solver(self.optimizer, loss=self.loss, penalty=self.penalty,
-                            alpha=self.alpha, early_stopping=self.early_stopping,
-                            partial=partial)
+        return optimizer
 
     def _problem(self):
         return Problem(self.loss, self.margin, self.penalty, self.alpha, self.l1_ratio,
