@@ -291,7 +291,8 @@ def plot_misclassified(images, true_names, predicted_names, title, path, columns
     n = len(images)
     rows = -(-n // columns)
     width = min(n, columns)
-    fig = _figure(1.5 * width + 0.2, 1.75 * rows + 0.4)
+    # at least 4 inches wide, so that the title fits above one or two images
+    fig = _figure(max(1.5 * width + 0.2, 4.0), 1.75 * rows + 0.4)
     fig.suptitle(title, fontsize="medium")
     for i in range(n):
         ax = fig.add_subplot(rows, width, i + 1)
