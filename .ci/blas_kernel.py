@@ -7,15 +7,30 @@ by testing the default kernel again, or (with THREADS) another thread count.
 """
 import os
 import sys
+from pathlib import Path
 
-import numpy  # noqa: F401  (loads OpenBLAS, which threadpoolctl then inspects)
-from threadpoolctl import threadpool_info
+#: The instruction set each kernel needs (a flag of /proc/cpuinfo): a kernel
+#: the CPU cannot run dies of an illegal instruction (SkylakeX's AVX-512 on
+#: an AMD EPYC), so its run is skipped, with exit code 3, before NumPy loads.
+NEEDS = {"skylakex": "avx512f", "haswell": "avx2", "sandybridge": "avx", "prescott": "pni"}
+
+wanted = sys.argv[1]
+cpuinfo = Path("/proc/cpuinfo")
+if cpuinfo.exists():
+    flags = {flag for line in cpuinfo.read_text().splitlines() if line.startswith("flags")
+             for flag in line.split(":", 1)[1].split()}
+    need = NEEDS.get(wanted.lower())
+    if need is not None and need not in flags:
+        print(f"OPENBLAS_CORETYPE={wanted}: skipped, this CPU lacks {need}")
+        sys.exit(3)
+
+import numpy  # noqa: E402, F401  (loads OpenBLAS, which threadpoolctl then inspects)
+from threadpoolctl import threadpool_info  # noqa: E402
 
 # OpenBLAS's DYNAMIC_ARCH build names its Prescott (SSE3) kernel set after
 # the older core it shares: the name it reports back is 'Katmai'.
 ALIASES = {"prescott": {"prescott", "katmai"}}
 
-wanted = sys.argv[1]
 blas = [lib for lib in threadpool_info() if lib["internal_api"] == "openblas"]
 if not blas:
     sys.exit(f"no OpenBLAS found by threadpoolctl: {threadpool_info()}")
