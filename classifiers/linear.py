@@ -391,9 +391,13 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         if stuck_at_zero or not np.isfinite(result.objective):
             self._overflowed(X)
         relative = result.gap / result.objective if result.objective > 0 else 0.0
-        if result.status == "precision" and not relative <= UNTRAINED:
+        start = result.loss_curve[0] if result.loss_curve else np.inf
+        if (result.status == "precision" and not relative <= UNTRAINED
+                and not result.objective < UNTRAINED * start):
             # float64 could not go further either: the certificate cannot even
-            # say the model is within a factor 2 of the optimum
+            # say the model is within a factor 2 of the optimum, and the
+            # objective has not even halved from its start (a fit that has, on
+            # nearly separable data at a tiny alpha, keeps its warning)
             raise DivergenceError(
                 f"{type(self).__name__} (exact) could not lower the objective any further "
                 f"after {result.n_iter} iterations, in float64 arithmetic too, with a "
