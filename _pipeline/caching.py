@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from features import learns_from_data
-from features.chunks import owner_tag, partial_beside, remove_orphans
+from features.atomic import owner_tag, remove_orphans, replacing
 
 from .versions import PROJECT, versions
 
@@ -55,12 +55,8 @@ def versions_id(location):
         # take it (read-only, shared) is still read.
         with contextlib.suppress(OSError):
             record.parent.mkdir(parents=True, exist_ok=True)
-            partial = partial_beside(record)
-            try:
+            with replacing(record) as partial:
                 Path(partial).write_text(json.dumps(versions, sort_keys=True))
-                os.replace(partial, record)
-            finally:
-                Path(partial).unlink(missing_ok=True)
     return ident
 
 
@@ -304,15 +300,8 @@ class ImageFeatureStore:
         for suffix, array in ((".npy", features),
                               (".keys.npy", np.frombuffer(b"".join(keys), np.uint8)
                                .reshape(len(keys), 16))):
-            path = self.folder / f"{name}{suffix}"
-            partial = partial_beside(path)
-            try:
-                with open(partial, "wb") as f:
-                    np.save(f, array)
-                os.replace(partial, path)
-            except BaseException:
-                Path(partial).unlink(missing_ok=True)
-                raise
+            with replacing(self.folder / f"{name}{suffix}") as partial, open(partial, "wb") as f:
+                np.save(f, array)
         return self.folder / f"{name}.npy"
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from classifiers.optimizers import OPTIMIZERS
 from features import BagOfVisualWords
-from features.chunks import orphans, owner_tag
+from features.atomic import orphans, owner_tag
 
 from . import report
 from .caching import memory_of, scratch_cache

@@ -43,7 +43,7 @@ from classifiers.optimizers import (
 )
 from classifiers.preconditioning import SecondMoment
 from features import HOG, BagOfVisualWords, ChunkedScaler, ColorHistogram, RawPixels
-from features.chunks import partial_beside
+from features.atomic import replacing
 
 from . import __version__
 from .versions import PROJECT, versions
@@ -63,11 +63,13 @@ def _name(cls):
 #: and classifier estimators, the optimizers, and the state a fitted
 #: classifier keeps (its warm-start memory, optimizer state, preconditioner).
 #: Everything else the file holds must be one of skops' own trusted types.
+#: The names some of them had before a move, in files saved then: the class
+#: is still importable by that name (``ChunkedScaler`` from ``features.chunks``).
 TRUSTED_TYPES = tuple(sorted({_name(cls) for cls in (
     HOG, ColorHistogram, RawPixels, BagOfVisualWords, ChunkedScaler,
     LinearClassifier, LinearSVM, SoftmaxClassifier, *OPTIMIZERS.values(),
     SVMMemory, LBFGSMemory, SecondMoment, StepState, VelocityState, AccumulatorState,
-    AdaDeltaState, MomentsState, SearchState)}))
+    AdaDeltaState, MomentsState, SearchState)} | {"features.chunks.ChunkedScaler"}))
 
 
 class ModelFileError(ValueError):
@@ -269,16 +271,9 @@ class Model:
             raise FileNotFoundError(f"the folder of {path} does not exist; create it first.")
         content = {"format": FORMAT, "format_version": FORMAT_VERSION,
                    "metadata": self.metadata, "pipeline": self.pipeline}
-        partial = partial_beside(path)
-        try:
+        # usual_mode: mkstemp's 0600 is not a saved file's mode
+        with replacing(path, usual_mode=True) as partial:
             skops.io.dump(content, partial)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(partial, 0o666 & ~umask)     # mkstemp's 0600 is not a saved file's mode
-            os.replace(partial, path)
-        except BaseException:
-            Path(partial).unlink(missing_ok=True)
-            raise
         return path
 
 

@@ -20,7 +20,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 from features import read_image
-from features.chunks import partial_beside
+from features.atomic import replacing
 
 from .model import ModelFileError, load_model
 from .report import printable
@@ -158,9 +158,8 @@ def predict_files(model, files, out, *, top_k=3, resize=False, skip_unreadable=F
     kind = "probability" if model.is_probabilistic else "score"
     header = ["file", "predicted"] + [f"{what}_{i}" for i in range(1, top_k + 1)
                                       for what in ("class", kind)]
-    partial = partial_beside(out)
     n_predicted = 0
-    try:
+    with replacing(out) as partial:
         with open(partial, "w", newline="", encoding="utf-8") as f, \
                 ThreadPoolExecutor(max_workers=DECODE_THREADS) as pool, \
                 tqdm(total=len(files), desc="predict", unit="image", leave=False,
@@ -190,10 +189,6 @@ def predict_files(model, files, out, *, top_k=3, resize=False, skip_unreadable=F
                 bar.update(len(batch))
         if not n_predicted:
             raise _Unreadable("no readable image among the files given")
-        os.replace(partial, out)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
     return n_predicted, skipped
 
 

@@ -11,7 +11,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from features.io import cifar10_split, load_cifar10  # noqa: E402
+from features import load_cifar10  # noqa: E402
+from features.cifar10 import cifar10_split  # noqa: E402
 
 SHARED_CIFAR10 = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "cifar10"
 CACHE = Path(__file__).resolve().parent / "results" / "cache"

@@ -17,7 +17,8 @@ from .bovw import (
                    check_bovw_size,
                    learn_dictionary,
 )
-from .chunks import ChunkedScaler, extract, learns_from_data, take_rows
+from .chunks import extract, learns_from_data, take_rows
+from .cifar10 import fetch_cifar10, load_cifar10
 from .color import (
                    ColorHistogram,
                    check_color_settings,
@@ -26,9 +27,10 @@ from .color import (
 )
 from .encoding import encode_images
 from .hog import HOG, check_hog_settings, check_hog_size, hog, hog_image
+from .image_folder import load_image_folder, read_image
 from .images import check_images
-from .io import fetch_cifar10, load_cifar10, load_image_folder, read_image
 from .raw import RawPixels
+from .scaler import ChunkedScaler
 
 __all__ = ["BagOfVisualWords", "HOG", "ColorHistogram", "RawPixels", "hog", "hog_image",
            "color_histogram", "learn_dictionary", "encode_images", "check_images",

@@ -5,11 +5,14 @@ fine for CIFAR-10 (50,000 images of HOG and colour are 0.2 GB), not for raw
 pixels of 500,000 images (6.1 GB of float32) or ImageNet at 32x32.
 :func:`extract` cuts the images into chunks, transforms each through joblib,
 and writes the rows where they belong, in memory or in a ``.npy`` file that
-is returned memory-mapped: only one chunk's features per worker are ever
-held.  Because the chunks go through :class:`joblib.Parallel`, the backend
-the caller picks decides where they run: threads or processes here, or the
-workers of a Dask cluster under ``joblib.parallel_backend('dask')``, the
-same switch that distributes a grid search.
+is returned memory-mapped (written atomically, :mod:`features.atomic`): only
+one chunk's features per worker are ever held.  Because the chunks go
+through :class:`joblib.Parallel`, the backend the caller picks decides where
+they run: threads or processes here, or the workers of a Dask cluster under
+``joblib.parallel_backend('dask')``, the same switch that distributes a grid
+search.  :func:`take_rows` reads rows of such a file without mapping them
+into the process.  Scaling features larger than memory is
+:class:`features.scaler.ChunkedScaler`'s.
 
 :func:`learns_from_data` says whether a transformer's ``fit`` learns
 anything from the images: when it does not (HOG, colour histograms, raw
@@ -18,29 +21,24 @@ on, so they can be computed once per image and sliced for any split without
 leaking anything.
 """
 
-import contextlib
-import errno
 import mmap
 import os
-import shutil
-import socket
-import stat
-import tempfile
-import weakref
-from pathlib import Path
 
 import joblib
 import numpy as np
 from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.preprocessing import StandardScaler
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from _constraints import N_JOBS, Flag, HasMethods, Integer, validate
 
+from .atomic import check_npy_path, write_npy
 from .base import ImageTransformer
 
-__all__ = ["extract", "learns_from_data", "take_rows", "ChunkedScaler", "DEFAULT_CHUNK_ROWS",
-           "owner_tag", "orphans", "remove_orphans"]
+# Model files saved before ChunkedScaler had a module of its own name it
+# features.chunks.ChunkedScaler: skops finds it here by that name.
+from .scaler import ChunkedScaler  # noqa: F401
+
+__all__ = ["extract", "learns_from_data", "take_rows", "DEFAULT_CHUNK_ROWS"]
 
 #: Images per chunk: 2,048 CIFAR images are 6 MB of pixels and 25 MB of raw
 #: features in float32; a chunk is large enough to keep BLAS and the batched
@@ -82,158 +80,6 @@ def learns_from_data(transformer):
 
 def _transform(transformer, images):
     return transformer.transform(images)
-
-
-def open_npy(path, shape, dtype):
-    """A new ``.npy`` file of ``shape``, memory-mapped for writing, its disk space reserved.
-
-    ``np.lib.format.open_memmap`` makes a sparse file: on a full disk, a
-    write through the mapping then kills the process with SIGBUS instead of
-    raising.  Reserving the space first turns that into an ``OSError``
-    (ENOSPC) here, before any work.
-    """
-    array = np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=shape)
-    if hasattr(os, "posix_fallocate"):
-        size = os.path.getsize(path)
-        if size:
-            with open(path, "r+b") as f:
-                try:
-                    os.posix_fallocate(f.fileno(), 0, size)
-                except OSError as error:
-                    del array
-                    if error.errno in (errno.EINVAL, errno.EOPNOTSUPP):
-                        # a file system that cannot reserve: map it as it is
-                        return np.lib.format.open_memmap(path, mode="r+")
-                    raise
-    return array
-
-
-def check_npy_path(out):
-    """``out`` as a ``Path``, after checking that it can name a new ``.npy`` file.
-
-    A symbolic link gives its target: the file is renamed over the target,
-    and the link (a user's, to a bigger disk, say) stays a link to it.  A
-    name ending in a separator names a folder; an existing device, FIFO or
-    socket (``/dev/null``) is refused, as the rename would replace it with a
-    regular file.
-    """
-    name = repr(os.fspath(out))
-    text = os.fsdecode(out)
-    if not text.strip():
-        raise ValueError(f"out={name} is an empty name; give a .npy file name (or None for "
-                         "an array in memory).")
-    if Path(out).is_symlink():
-        out = Path(os.path.realpath(out))
-        name += f" (a link to {os.fspath(out)!r})"
-    if Path(out).is_dir():
-        raise IsADirectoryError(f"out={name} is a folder; give a .npy file name.")
-    if text.endswith(tuple(sep for sep in (os.sep, os.altsep) if sep)):
-        raise IsADirectoryError(f"out={name} ends with a separator, so it names a folder; give "
-                                "a .npy file name inside it.")
-    if Path(out).exists() and not Path(out).is_file():
-        kind = _FILE_KINDS.get(stat.S_IFMT(os.stat(out).st_mode), "not a regular file")
-        raise ValueError(f"out={name} is {kind}; writing the features there would replace "
-                         "it with a regular file: give the name of a .npy file.")
-    if not Path(out).parent.is_dir():
-        raise FileNotFoundError(f"out={name}: the folder "
-                                f"{os.fspath(Path(out).parent)!r} does not exist; create it "
-                                "first.")
-    return Path(out)
-
-
-_FILE_KINDS = {stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
-               stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFSOCK: "a socket"}
-
-
-def partial_beside(path):
-    """A new hidden file beside ``path``, to write before renaming it to ``path``.
-
-    Its name holds this host and process, ``.<name>-<host>-<pid>-<random>.partial``:
-    a process killed before it could clean up (SIGKILL, a power cut) leaves
-    one behind, as large as the output, and the next write into the same
-    folder on this host removes those whose process is gone.  Files of
-    another host's processes (a cluster sharing the folder) and of live ones
-    are left alone.
-    """
-    path = Path(path)
-    remove_orphans(path.parent, ".", ".partial")
-    handle, partial = tempfile.mkstemp(prefix=f".{path.name[:64]}-{owner_tag()}",
-                                       suffix=".partial", dir=path.parent)
-    os.close(handle)
-    return partial
-
-
-# A host name without "-", so that the partial files' names split unambiguously.
-_HOST = socket.gethostname().replace("-", "_") or "host"
-
-
-def owner_tag():
-    """``'<host>-<pid>-'``: put after a prefix in the name of a temporary file or
-    folder, it lets :func:`remove_orphans` remove it once this process is gone."""
-    return f"{_HOST}-{os.getpid()}-"
-
-
-def orphans(folder, prefix, suffix=""):
-    """The entries ``<prefix>...-<host>-<pid>-<random><suffix>`` of ``folder`` left
-    by this host's dead processes (:func:`owner_tag`), as paths.
-
-    Entries of another host's processes (a cluster sharing the folder) and of
-    live ones are not listed: the pid can only be checked here.
-    """
-    try:
-        names = [name for name in os.listdir(folder)
-                 if name.startswith(prefix) and name.endswith(suffix)]
-    except OSError:
-        return []
-    found = []
-    for name in names:
-        fields = name[:len(name) - len(suffix)].rsplit("-", 3)
-        if (len(fields) == 4 and fields[1] == _HOST and fields[2].isdigit()
-                and _process_is_gone(int(fields[2]))):
-            found.append(Path(folder) / name)
-    return found
-
-
-def remove_orphans(folder, prefix, suffix=""):
-    """Remove the files and folders of :func:`orphans` (those that can be)."""
-    for path in orphans(folder, prefix, suffix):
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                path.unlink()
-
-
-def _process_is_gone(pid):
-    """True when no process ``pid`` runs here (a process of another user counts as live)."""
-    if os.name == "nt":                 # os.kill would end the process there
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False
-
-
-def _write_atomically(path, shape, dtype, fill):
-    """Create the ``.npy`` file ``path`` through ``fill(array)``; renamed into place when full.
-
-    Written to a hidden temporary file beside ``path`` first, so that an
-    interrupted extraction never leaves a partial file under the final name.
-    """
-    partial = partial_beside(path)
-    try:
-        array = open_npy(partial, shape, dtype)
-        fill(array)
-        array.flush()
-        del array
-        os.replace(partial, path)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
-    return np.load(path, mmap_mode="r")
 
 
 @validate({"transformer": [HasMethods(["transform"])],
@@ -308,7 +154,7 @@ def extract(transformer, X, *, chunk_rows=DEFAULT_CHUNK_ROWS, out=None, n_jobs=N
         features = transformer.transform(X)
         if out is None:
             return features
-        return _write_atomically(out, features.shape, features.dtype, lambda array: None)
+        return write_npy(out, features.shape, features.dtype, lambda array: None)
     # A generator: each chunk's features are written as soon as they come,
     # in order, so that no more than a few chunks are ever held.
     results = joblib.Parallel(n_jobs=n_jobs, return_as="generator")(
@@ -336,7 +182,7 @@ def extract(transformer, X, *, chunk_rows=DEFAULT_CHUNK_ROWS, out=None, n_jobs=N
             features = np.empty(shape, dtype)
             fill(features)
             return features
-        return _write_atomically(out, shape, dtype, fill)
+        return write_npy(out, shape, dtype, fill)
     finally:
         bar.close()
 
@@ -431,183 +277,3 @@ def take_rows(X, rows, block_rows=1024):
                 got += count
             taken[order[lo:hi]] = block[wanted[lo:hi] - start]
     return taken
-
-
-class ChunkedScaler(StandardScaler):
-    """scikit-learn's ``StandardScaler`` for features larger than memory.
-
-    The same statistics and the same output, computed ``block_rows`` rows at
-    a time: ``fit`` accumulates the mean and variance block by block, in
-    float64 (one pass, about 9 times faster than ``StandardScaler.fit`` on
-    wide float32 features); ``transform`` of a memory-mapped array
-    (such as :func:`extract` returns) writes the scaled features block by
-    block into a new memory-mapped file in ``temp_folder``, deleted when the
-    returned array is garbage-collected, so neither the input nor the output
-    is ever held whole in memory.  Any other input is scaled in memory, as
-    ``StandardScaler`` does.
-
-    Parameters
-    ----------
-    copy, with_mean, with_std : bool, default=True
-        As ``StandardScaler``'s (an in-memory ``transform`` with
-        ``copy=False`` scales in place; a memory-mapped input is never
-        modified).
-    block_rows : int >= 1, default=8192
-        Rows read at once.
-    temp_folder : str, path or None, default=None
-        Where the scaled copy of a memory-mapped input goes; None is the
-        system's temporary folder (``TMPDIR``).  Give a folder on a disk
-        with room for it: as many bytes as the input.
-
-    Attributes
-    ----------
-    mean_, var_, scale_, n_samples_seen_, n_features_in_
-        As ``StandardScaler``'s.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.arange(12, dtype=np.float32).reshape(6, 2)
-    >>> ChunkedScaler(block_rows=4).fit(X).mean_
-    array([5., 6.])
-    """
-
-    _parameter_constraints: dict = {
-        **StandardScaler._parameter_constraints,
-        "block_rows": [Integer(1)],
-        "temp_folder": [None, str, os.PathLike],
-    }
-
-    def __init__(self, *, copy=True, with_mean=True, with_std=True, block_rows=8192,
-                 temp_folder=None):
-        super().__init__(copy=copy, with_mean=with_mean, with_std=with_std)
-        self.block_rows = block_rows
-        self.temp_folder = temp_folder
-
-    def fit(self, X, y=None, sample_weight=None):
-        """Mean and variance of every feature, ``block_rows`` rows at a time.
-
-        A dense float ``X`` (in memory or memory-mapped) is read block by
-        block; sample weights, sparse or non-float input and NaNs take
-        ``StandardScaler.fit``'s own path, in memory, with its semantics.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            In memory or memory-mapped.
-        y : ignored
-        sample_weight : array-like of shape (n_samples,), optional
-
-        Returns
-        -------
-        self
-        """
-        self._validate_params()
-        if self.temp_folder is not None and not (str(self.temp_folder).strip()
-                                                 and Path(self.temp_folder).is_dir()):
-            raise FileNotFoundError(
-                f"temp_folder={os.fspath(self.temp_folder)!r} is not an existing folder; "
-                "give a folder with room for the scaled features, or None for the "
-                "system's temporary folder.")
-        if (sample_weight is None and isinstance(X, np.ndarray) and X.ndim == 2
-                and X.dtype in (np.float32, np.float64) and X.shape[0] > 0
-                and (self.with_mean or self.with_std) and self._fit_dense(X)):
-            return self
-        # Weights, sparse or non-float input, NaNs: StandardScaler's own path
-        # (in memory), with its semantics and its errors.
-        return super().fit(X, y, sample_weight=sample_weight)
-
-    def _fit_dense(self, X):
-        """The statistics of a dense float ``X``, block by block in float64.
-
-        Each block's mean and sum of squared deviations, merged as Chan et
-        al. (1979) do: one pass, no float64 copy of ``X`` (scikit-learn's
-        ``partial_fit`` makes several, about 9 times slower on CIFAR-10's bag
-        of words).  Returns False, having set nothing, when ``X`` holds a
-        non-finite value: ``StandardScaler``'s own path then ignores NaNs or
-        refuses infinities, as it does.
-        """
-        n, d = X.shape
-        mean, m2 = np.zeros(d), np.zeros(d)
-        with np.errstate(invalid="ignore", over="ignore"):
-            self._accumulate(X, mean, m2)
-        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(m2))):
-            return False
-        self._reset()
-        validate_data(self, X[:1], reset=True, dtype=[np.float64, np.float32])
-        self.n_samples_seen_ = np.float64(n)        # as StandardScaler sets it
-        self.mean_ = mean
-        self.var_ = m2 / n if self.with_std else None
-        if self.with_std:
-            # A variance within the rounding bound of the two-pass algorithm
-            # (Chan, Golub & LeVeque 1983) is a constant feature's, scaled by
-            # 1: StandardScaler's rule, here without its private helpers.
-            eps = np.finfo(np.float64).eps
-            constant = self.var_ <= n * eps * self.var_ + (n * eps * self.mean_) ** 2
-            self.scale_ = np.sqrt(self.var_)
-            self.scale_[constant] = 1.0
-        else:
-            self.scale_ = None
-        return True
-
-    def _accumulate(self, X, mean, m2):
-        """Fill ``mean`` and ``m2`` (the sum of squared deviations) of ``X``."""
-        count = 0
-        for start in range(0, X.shape[0], self.block_rows):
-            # a float64 copy (never a view: it is centred in place below)
-            block = np.array(X[start:start + self.block_rows], dtype=np.float64)
-            rows = block.shape[0]
-            block_mean = block.mean(axis=0)
-            block -= block_mean
-            block_m2 = np.einsum("ij,ij->j", block, block)
-            delta = block_mean - mean
-            total = count + rows
-            mean += delta * (rows / total)
-            m2 += block_m2 + delta * delta * (count * rows / total)
-            count = total
-
-    def transform(self, X, copy=None):
-        """Standardize ``X``; a memory-mapped ``X`` into a new memory-mapped file.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        copy : bool, optional
-            As ``StandardScaler.transform``'s (an in-memory ``X`` only).
-
-        Returns
-        -------
-        X_scaled : ndarray or numpy.memmap of shape (n_samples, n_features)
-        """
-        if not isinstance(X, np.memmap) or X.ndim != 2 or X.shape[0] == 0:
-            return super().transform(X, copy=copy)
-        check_is_fitted(self)
-        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
-        folder = tempfile.gettempdir() if self.temp_folder is None else self.temp_folder
-        # Named for this host and process: the files of a killed one are
-        # removed by the next transform into the same folder.
-        remove_orphans(folder, "scaled-", ".npy")
-        handle, path = tempfile.mkstemp(prefix=f"scaled-{owner_tag()}", suffix=".npy",
-                                        dir=folder)
-        os.close(handle)
-        try:
-            out = open_npy(path, X.shape, dtype)
-            for start in range(0, X.shape[0], self.block_rows):
-                rows = slice(start, start + self.block_rows)
-                # a copy of the block (np.asarray would view the input's file, and
-                # copy=False would then scale the input in place)
-                out[rows] = super().transform(np.array(X[rows], dtype=dtype), copy=False)
-            out.flush()
-        except BaseException:
-            os.unlink(path)
-            raise
-        # the file lives as long as the array (and every view of it) does
-        weakref.finalize(out, _remove, path)
-        return out
-
-
-def _remove(path):
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass

@@ -245,7 +245,7 @@ def test_a_cache_that_cannot_record_its_versions_is_still_read(tmp_path, monkeyp
 
     def refuse(path):
         raise PermissionError(13, "Permission denied", os.fspath(path))
-    monkeypatch.setattr(caching, "partial_beside", refuse)
+    monkeypatch.setattr(caching, "replacing", refuse)
     monkeypatch.setattr(compare, "extract", lambda *a, **k: pytest.fail("recomputed"))
     again, _ = _compare_features(X, y, tmp_path, "hog")
     for F, F_first in zip(again, first):

@@ -185,7 +185,7 @@ def test_a_complete_copy_missing_one_batch_is_replaced(served, tmp_path):
 
 @pytest.mark.parametrize("stale", [False, True])
 def test_concurrent_first_calls_all_succeed(served, tmp_path, monkeypatch, stale):
-    import features.io as io_module
+    import features.cifar10 as cifar10_module
     server, md5, batches = served
     home = tmp_path / "home"
     if stale:
@@ -195,13 +195,13 @@ def test_concurrent_first_calls_all_succeed(served, tmp_path, monkeypatch, stale
     # that they reach the final rename together (the race of two processes).
     callers = 3
     barrier = threading.Barrier(callers)
-    extract = io_module._safe_extract
+    extract = cifar10_module.safe_extract
 
     def extract_then_wait(archive, destination):
         extract(archive, destination)
         barrier.wait(timeout=30)
 
-    monkeypatch.setattr(io_module, "_safe_extract", extract_then_wait)
+    monkeypatch.setattr(cifar10_module, "safe_extract", extract_then_wait)
     results, errors = [], []
 
     def call():

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from features.io import cifar10_split, load_cifar10, load_image_folder
+from features import load_cifar10, load_image_folder
+from features.cifar10 import cifar10_split
 
 
 def save(path, array, mode=None, fmt=None):

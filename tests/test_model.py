@@ -147,6 +147,19 @@ def test_a_file_holding_an_untrusted_type_is_refused_and_named(saved, tmp_path):
         load_model(tampered)
 
 
+def test_a_file_naming_the_scaler_by_its_former_module_still_loads(saved, fitted, tmp_path):
+    # Files saved before ChunkedScaler moved to features.scaler name it
+    # features.chunks.ChunkedScaler.
+    def former(text):
+        assert '"features.scaler"' in text
+        return text.replace('"features.scaler"', '"features.chunks"')
+
+    model = load_model(_rewrite(saved, tmp_path / "former.skops", former))
+    X, _, models = fitted
+    assert type(model.pipeline.named_steps["scale"]).__name__ == "ChunkedScaler"
+    np.testing.assert_array_equal(model.predict_proba(X), models["softmax"].predict_proba(X))
+
+
 @pytest.mark.parametrize("key, value, match", [
     ("classic-image-pipeline", '"0.0.1"', "written by classic-image-pipeline 0.0.1"),
     ("format_version", "2", r"model format 2\)"),

@@ -89,7 +89,7 @@ def test_extract_through_a_symbolic_link_writes_its_target_and_keeps_the_link(tm
 
 
 def test_a_write_removes_the_partial_files_of_dead_processes_on_this_host(tmp_path):
-    from features.chunks import _HOST
+    from features.atomic import _HOST
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True).stdout.strip()

@@ -262,7 +262,7 @@ def test_an_alpha_float32_cannot_hold_is_a_usage_error_before_any_work(folder, t
 def test_a_killed_run_s_scratch_cache_is_removed_by_the_next_run(tmp_path, monkeypatch):
     import tempfile
 
-    from features.chunks import _HOST
+    from features.atomic import _HOST
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     dead = _dead_pid()
@@ -282,7 +282,7 @@ def test_a_killed_run_s_scratch_cache_is_removed_by_the_next_run(tmp_path, monke
 
 def test_a_killed_scaler_s_scaled_copy_is_removed_by_the_next_transform(tmp_path):
     from features import ChunkedScaler
-    from features.chunks import _HOST
+    from features.atomic import _HOST
 
     dead = _dead_pid()
     orphan = tmp_path / f"scaled-{_HOST}-{dead}-abc_12.npy"
@@ -298,7 +298,7 @@ def test_a_killed_scaler_s_scaled_copy_is_removed_by_the_next_transform(tmp_path
 
 def test_a_killed_run_s_staging_folders_are_removed_and_its_old_report_put_back(
         folder, tmp_path, capsys):
-    from features.chunks import _HOST
+    from features.atomic import _HOST
 
     dead = _dead_pid()
     out = tmp_path / "report"
