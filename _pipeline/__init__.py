@@ -9,7 +9,9 @@
 * :mod:`.report`: the plots and files of ``--out``.
 * :mod:`.model`: :class:`~.model.Model`, a fitted pipeline saved and loaded with skops.
 * :mod:`.predict`: ``python pipeline.py predict``, a model's predictions on image files.
-* :mod:`.cli`: the command line.
+* :mod:`.cli`: the command line's :func:`~.cli.main`, with :mod:`.options` (the parser
+  and the options' checks), :mod:`.staging` (the report's hidden folder beside
+  ``--out``, published whole) and :mod:`.signals` (SIGTERM as an exception).
 
 Imports point one way: :mod:`pipeline` -> here -> :mod:`features` and
 :mod:`classifiers`; nothing here imports :mod:`pipeline`.

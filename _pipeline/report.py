@@ -5,7 +5,7 @@ backend is selected and nothing opens a window.  :func:`write_report` writes
 ``report.md``, ``results.json``, the PNG files (the confusion matrix and the
 gallery of misclassified test images among them) and ``model.skops``, the
 best model (:func:`save_best_model`), into a folder that the command line
-then renames into place (:mod:`._pipeline.cli`).
+then renames into place (:mod:`._pipeline.staging`).
 """
 
 import json

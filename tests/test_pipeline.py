@@ -18,6 +18,7 @@ from sklearn.pipeline import FeatureUnion
 import pipeline
 from _pipeline import cli, report
 from _pipeline.data import subsample
+from _pipeline.staging import publish
 from classifiers import LinearSVM, SoftmaxClassifier
 from features import HOG, ColorHistogram, RawPixels
 
@@ -750,7 +751,7 @@ def test_publish_puts_the_old_report_back_when_interrupted(tmp_path, monkeypatch
 
     monkeypatch.setattr(os, "replace", replace)
     with pytest.raises(KeyboardInterrupt):
-        cli._publish(staging, out)
+        publish(staging, out)
     assert (out / "report.md").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == [".report-new", "report"]
 
