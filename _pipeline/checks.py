@@ -19,7 +19,7 @@ from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.pipeline import FeatureUnion
 
 from _constraints import N_JOBS, Flag, Integer, InvalidParameterError, StrOptions, check_params
-from classifiers import check_solver
+from classifiers.solvers import solver_for
 from features import (
     HOG,
     BagOfVisualWords,
@@ -132,8 +132,7 @@ def check_settings(features, losses, alphas, *, cv, n_jobs, random_state, memory
     for loss in losses:                     # settings the classifier would refuse at fit
         classifier = build_classifier(loss, classifier_params)
         classifier._validate_params()
-        check_solver(classifier.optimizer, loss=classifier.loss, penalty=classifier.penalty,
-                     alpha=1.0, early_stopping=classifier.early_stopping)
+        solver_for(classifier)              # its alpha stands for the grid's, all positive
     params = {}
     for spec in features:
         params[spec] = {k: dict(v) for k, v in feature_params.items()

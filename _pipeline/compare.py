@@ -17,7 +17,7 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from tqdm.auto import tqdm
 
-from classifiers import check_solver
+from classifiers.solvers import solver_for
 from features import extract, learns_from_data, take_rows
 
 from .caching import (
@@ -230,10 +230,7 @@ def warm_path(classifier):
     warm-start each alpha from the previous one): the exact SVM and L-BFGS, which
     stop at a tolerance (``tol=None`` is their own default, never "no tolerance"),
     not the stochastic optimizers, whose result depends on the start."""
-    optimizer = check_solver(classifier.optimizer, loss=classifier.loss,
-                             penalty=classifier.penalty, alpha=1.0,
-                             early_stopping=classifier.early_stopping)
-    return bool(optimizer.full_batch)
+    return solver_for(classifier).warm_path
 
 
 def _fold_scores(head, tail, X, y, train, test, alphas, start=None):

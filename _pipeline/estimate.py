@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.pipeline import FeatureUnion
 
-from classifiers import check_solver
+from classifiers.solvers import solver_for
 from features import BagOfVisualWords, check_bovw_settings
 from features.patches import patch_grid
 
@@ -108,11 +108,9 @@ def _pass_seconds(n_rows, n_features, n_classes):
 
 def _passes(loss, classifier_params):
     classifier = build_classifier(loss, classifier_params)
-    optimizer = check_solver(classifier.optimizer, loss=classifier.loss,
-                             penalty=classifier.penalty, alpha=1.0,
-                             early_stopping=classifier.early_stopping)
-    budget = classifier.max_iter or optimizer.default_max_iter
-    return min(FULL_BATCH_PASSES, budget) if optimizer.full_batch else budget
+    solver = solver_for(classifier)
+    budget = classifier.max_iter or solver.default_max_iter
+    return min(FULL_BATCH_PASSES, budget) if solver.full_batch else budget
 
 
 def describe(plan):

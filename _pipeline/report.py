@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 
 from classifiers import DivergenceError
 from classifiers.optimizers import OPTIMIZERS
+from classifiers.solvers import solver_of
 from features import BagOfVisualWords
 
 from .data import subsample, subsample_indices
@@ -98,8 +99,8 @@ def optimizer_study(F, y, *, loss="softmax", alpha=1e-3, epochs=10, random_state
         epochs), with its defaults; None for one that diverged.
     """
     curves = {}
-    for name, optimizer in OPTIMIZERS.items():
-        if optimizer.full_batch:
+    for name in OPTIMIZERS:
+        if solver_of(name).full_batch:
             continue
         clf = build_classifier(loss, dict(optimizer=name, alpha=alpha, max_iter=epochs, tol=None,
                                      random_state=random_state))

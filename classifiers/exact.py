@@ -53,17 +53,26 @@ from functools import partial
 from typing import NamedTuple
 
 import numpy as np
+from sklearn.utils import check_random_state
 
 from . import lbfgs
+from .convergence import DivergenceError, overflowed, warn_short_of_tol
 from .duality import DualPoint, class_members, dual_value, duality_gap
 from .losses import smoothed_hinge, squared_hinge
-from .objective import objective, shift_pairs
+from .objective import Solution, objective, shift_pairs
 from .preconditioning import loss_curvature, reusable_second_moment
 
 #: Each shrink of the smoothing divides it by at least 2 and at most 20.
 SHRINK_RANGE = (0.05, 0.5)
 #: Weight of the old mean in the running average of the dual points.
 AVERAGE = 0.9
+#: The estimator's ``max_iter`` (L-BFGS iterations) and ``tol`` (relative
+#: certified gap) when they are None.
+DEFAULT_MAX_ITER = 1000
+DEFAULT_TOL = 1e-2
+#: The relative certified gap beyond which an exact fit stopped by the
+#: arithmetic's precision counts as untrained, and raises.
+UNTRAINED = 0.5
 
 
 class SVMMemory(NamedTuple):
@@ -336,3 +345,59 @@ def _minimize_in_dtype(P0, X, y, sample_weight, *, squared, margin, alpha, fit_i
 def _smoothing_part(A, v, mu):
     """The part of the gap the smoothing accounts for: ``mu sum_i v_i sum_j a (1 - a)``."""
     return mu * float(v @ np.einsum("ij,ij->i", A, 1 - A))
+
+
+def fit(estimator, P, X, y, sw, optimizer, previous=None):
+    """Train ``estimator`` to a certified gap: the ``fit`` of the 'exact' solver.
+
+    The signature of :attr:`classifiers.solvers.Solver.fit`: the settings of
+    ``estimator`` (hinge losses, 'l2' penalty) are read, not modified;
+    ``optimizer`` is an :class:`~classifiers.optimizers.Exact`, ``previous``
+    the last fit's :class:`SVMMemory` for a warm start.  The solution's
+    ``dual_gap`` is the certificate.
+
+    Raises
+    ------
+    DivergenceError
+        The objective overflows at the start, or the fit stopped by the
+        arithmetic's precision (in float64 too) untrained.
+    """
+    owner = type(estimator).__name__
+    max_iter = DEFAULT_MAX_ITER if estimator.max_iter is None else estimator.max_iter
+    tol = DEFAULT_TOL if estimator.tol is None else estimator.tol
+    memory = previous
+    if memory is not None and memory.pairs and memory.pairs[0][0].shape != P.shape:
+        memory = memory._replace(pairs=[])
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        result = minimize_svm(P, X, y, sw, squared=estimator.loss == "squared_hinge",
+                              margin=estimator.margin, alpha=estimator.alpha,
+                              fit_intercept=estimator.fit_intercept, tol=tol,
+                              max_iter=max_iter, settings=optimizer, memory=memory,
+                              random_state=check_random_state(
+                                  estimator.random_state).randint(2**31),
+                              verbose=estimator.verbose)
+    stuck_at_zero = result.n_iter == 0 and result.status == "precision" and not np.any(P)
+    if stuck_at_zero or not np.isfinite(result.objective):
+        overflowed(owner, X)
+    relative = result.gap / result.objective if result.objective > 0 else 0.0
+    start = result.loss_curve[0] if result.loss_curve else np.inf
+    if (result.status == "precision" and not relative <= UNTRAINED
+            and not result.objective < UNTRAINED * start):
+        # float64 could not go further either: the certificate cannot even
+        # say the model is within a factor 2 of the optimum, and the
+        # objective has not even halved from its start (a fit that has, on
+        # nearly separable data at a tiny alpha, keeps its warning)
+        raise DivergenceError(
+            f"{owner} (exact) could not lower the objective any further "
+            f"after {result.n_iter} iterations, in float64 arithmetic too, with a "
+            f"certified duality gap of {relative:.3g} of the objective: the model would "
+            f"be untrained. The features are badly scaled (X from "
+            f"{float(np.min(X)):.3g} to {float(np.max(X)):.3g}); standardize X (e.g. "
+            "StandardScaler), or use a larger alpha.")
+    warn_short_of_tol(
+        owner, "exact", result.status, f"a certified duality gap of {relative:.3g} of the "
+        "objective", max_iter, tol, result.n_iter, X.dtype,
+        "or tol, a larger alpha, or standardize X")
+    best_loss = min(result.loss_curve) if result.loss_curve else result.objective
+    return Solution(result.P, result.memory, result.n_iter, result.n_iter,
+                    result.loss_curve, None, best_loss, result.gap)

@@ -11,9 +11,16 @@ import time
 from typing import NamedTuple
 
 import numpy as np
+from sklearn.utils import check_random_state
 
-from .objective import Solution, shift_pairs
+from .convergence import overflowed, warn_short_of_tol
+from .objective import Problem, Solution, shift_pairs
 from .preconditioning import loss_curvature, reusable_second_moment
+
+#: The estimator's ``max_iter`` (iterations) and ``tol`` (on the gradient's
+#: largest entry, scikit-learn's criterion) when they are None.
+DEFAULT_MAX_ITER = 100
+DEFAULT_TOL = 1e-4
 
 
 class LBFGSMemory(NamedTuple):
@@ -91,3 +98,33 @@ def solve(P, X, y, sw, *, problem, optimizer, max_iter, tol, memory=None, random
     best_loss = min(loss_curve) if loss_curve else result.f
     return (Solution(result.x, LBFGSMemory(l2, result.pairs, keyed_moment), result.n_iter,
                      result.n_iter, loss_curve, None, best_loss), result)
+
+
+def fit(estimator, P, X, y, sw, optimizer, previous=None):
+    """Minimize ``estimator``'s smooth objective by L-BFGS: the ``fit`` of the 'lbfgs' solver.
+
+    The signature of :attr:`classifiers.solvers.Solver.fit`: the settings of
+    ``estimator`` are read, not modified; ``optimizer`` is an
+    :class:`~classifiers.optimizers.LBFGS`, ``previous`` the last fit's
+    :class:`LBFGSMemory` for a warm start.
+
+    Raises
+    ------
+    DivergenceError
+        The objective or its gradient overflows at the start.
+    """
+    owner = type(estimator).__name__
+    max_iter = DEFAULT_MAX_ITER if estimator.max_iter is None else estimator.max_iter
+    tol = DEFAULT_TOL if estimator.tol is None else estimator.tol
+    solution, result = solve(
+        P, X, y, sw, problem=Problem.of(estimator), optimizer=optimizer, max_iter=max_iter,
+        tol=tol, memory=previous,
+        random_state=check_random_state(estimator.random_state).randint(2**31),
+        verbose=estimator.verbose)
+    stuck_at_zero = result.n_iter == 0 and result.status == "line_search" and not np.any(P)
+    if stuck_at_zero or not (np.isfinite(result.f) and np.isfinite(result.grad).all()):
+        overflowed(owner, X)
+    grad_norm = float(np.max(np.abs(result.grad)))
+    warn_short_of_tol(owner, "lbfgs", result.status, f"max |gradient| {grad_norm:.3g}",
+                      max_iter, tol, result.n_iter, X.dtype, "or standardize X")
+    return solution

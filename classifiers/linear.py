@@ -1,12 +1,10 @@
 """Linear classifiers trained from scratch: ``LinearClassifier`` and its presets."""
 
-import warnings
 from functools import partialmethod
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils import compute_class_weight
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
@@ -18,38 +16,19 @@ from sklearn.utils.validation import (
 
 from _constraints import Flag, Integer, Real
 
-from . import full_batch, minibatch
-from .exact import minimize_svm
+from .convergence import DivergenceError
 from .losses import LOSSES, log_softmax
-from .minibatch import (
-    EpochState,
-    Steps,
-    base_learning_rate,
-    default_epochs,
-    loss_ceiling,
-    run_epoch,
-    start_optimizer,
-)
-from .objective import DIVERGENCE_FACTOR, Problem, Solution, scores
-from .optimizers import OPTIMIZERS, Exact, Optimizer, get_optimizer
-from .schedules import SCHEDULES, Schedule, checked_rate, get_schedule
-from .solvers import check_solver
+from .objective import Problem
+from .optimizers import OPTIMIZERS, Optimizer
+from .schedules import SCHEDULES, Schedule, checked_rate
+from .solvers import no_partial_fit, resolve, solver_of
 
-#: The relative certified gap beyond which an exact fit stopped by the
-#: arithmetic's precision counts as untrained, and raises.
-UNTRAINED = 0.5
+__all__ = ["LinearClassifier", "LinearSVM", "SoftmaxClassifier", "DivergenceError"]
 
 
-class DivergenceError(ValueError):
-    """Training diverged (learning rate too large): see :meth:`LinearClassifier.fit`."""
-
-
-def _has_stochastic_optimizer(estimator):
-    if estimator.optimizer != "auto" and get_optimizer(estimator.optimizer).full_batch:
-        raise AttributeError(
-            f"partial_fit takes one stochastic epoch at a time, which "
-            f"optimizer={estimator.optimizer!r} (full batch) cannot do; use fit, or a "
-            "stochastic optimizer such as 'momentum', 'sgd' or 'adam'.")
+def _has_partial_fit(estimator):
+    if estimator.optimizer != "auto" and solver_of(estimator.optimizer).partial_fit is None:
+        raise AttributeError(no_partial_fit(estimator.optimizer))
     return True
 
 
@@ -81,9 +60,8 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
     alpha : float >= 0, default=0.1
         Regularization strength.  The course's ``reg * sum(W ** 2)`` is
         ``alpha = 2 * reg`` with ``penalty='l2'``.  The default suits
-        standardized features trained to the optimum (the best or close to
-        it for raw CIFAR-10 pixels, HOG + colour and digits; README);
-        :class:`SoftmaxClassifier` keeps 1e-4.
+        standardized features trained to the optimum (README, "Defaults that
+        need no tuning"); :class:`SoftmaxClassifier` keeps 1e-4.
     l1_ratio : float in [0, 1], default=0.15
         Mix of the elastic net; unused otherwise.
     optimizer : str or Optimizer, default='auto'
@@ -202,18 +180,13 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
     Notes
     -----
     The hinge losses train to a certified optimum by default ('auto' is
-    'exact'), so that ``alpha``, not a budget of epochs, decides the model;
-    on raw CIFAR-10 pixels (45,000 images, ``alpha=0.1``) that takes less
-    time than 20 epochs of momentum.  Certifying a small relative gap gets
-    slow at small ``alpha`` on small, nearly separable data (digits at
-    ``alpha <= 1e-2``), where the objective is tiny: expect a
+    'exact'), so that ``alpha``, not a budget of epochs, decides the model.
+    Certifying a small relative gap gets slow at small ``alpha`` on small,
+    nearly separable data, where the objective is tiny: expect a
     ``ConvergenceWarning`` there, and raise ``alpha``, ``tol`` or
-    ``max_iter``.  The minibatch defaults (momentum with a data-scaled rate
-    halved at each quarter of a 20-epoch budget) were chosen on
-    standardized CIFAR-10 pixels, where they match or beat the tuned SGD
-    recipe of ``bench/accuracy_features.py`` in the same time, and they
-    train unscaled data (digits' 0..16 pixels) as well as standardized
-    data; README.md has the measurements.
+    ``max_iter``.  The minibatch defaults are momentum with a data-scaled
+    rate halved at each quarter of a 20-epoch budget; README.md says how
+    they and the exact solver were chosen, with the measurements.
 
     The objective divides by the sum of the sample weights, so integer weights
     are the same as repeated samples and zero weights the same as dropped
@@ -324,133 +297,10 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : LinearClassifier
         """
-        optimizer = self._check_solver()
-        X, y_idx, sw, classes = self._validate_training_data(X, y, sample_weight, None, False)
-        if coef_init is None and intercept_init is None:
-            P = self._initial_params(X, classes, warm=self.warm_start)
-        else:
-            P = self._given_params(coef_init, intercept_init, X, classes)
-            if optimizer.full_batch:
-                P = self._better_than_zeros(P, X, y_idx, sw)
-        if isinstance(optimizer, Exact):
-            solve = self._fit_exact
-        else:
-            solve = self._fit_full_batch if optimizer.full_batch else self._fit_minibatch
-        solution = solve(P, X, y_idx, sw, optimizer)
-        self._store(solution.P, classes, optimizer, solution.opt_state)
-        self.n_iter_ = solution.n_iter
-        self.t_ = solution.t
-        self.loss_curve_ = solution.loss_curve
-        self.validation_scores_ = solution.validation_scores
-        self.best_loss_ = solution.best_loss
-        self.dual_gap_ = solution.dual_gap
-        return self
+        return self._fit(X, y, sample_weight, partial=False, coef_init=coef_init,
+                         intercept_init=intercept_init)
 
-    def _check_solver(self, partial=False):
-        """:func:`classifiers.solvers.check_solver` of these settings."""
-        optimizer = check_solver(self.optimizer, loss=self.loss, penalty=self.penalty,
-                                 alpha=self.alpha, early_stopping=self.early_stopping,
-                                 partial=partial)
-        schedule = self.learning_rate_schedule
-        if optimizer.full_batch and callable(schedule) and not isinstance(schedule, Schedule):
-            # The full-batch solvers never call a user's t -> rate, so a broken
-            # one would go unseen: try it once.  The stochastic ones check every
-            # rate it returns, and see the update counts 1, 2, ... unprobed.
-            checked_rate(schedule(1), 1)
-        return optimizer
-
-    def _problem(self):
-        return Problem(self.loss, self.margin, self.penalty, self.alpha, self.l1_ratio,
-                       self.fit_intercept)
-
-    def _max_iter(self, optimizer, n_samples):
-        """``max_iter``, or when None the solver's default budget (epochs, or iterations)."""
-        if self.max_iter is not None:
-            return self.max_iter
-        if optimizer.full_batch:
-            return optimizer.default_max_iter
-        return default_epochs(self.batch_size, n_samples)
-
-    def _seed(self):
-        return check_random_state(self.random_state).randint(2**31)
-
-    def _fit_exact(self, P, X, y, sw, optimizer):
-        """The hinge losses to a certified relative duality gap ``tol`` (:mod:`.exact`)."""
-        max_iter = self._max_iter(optimizer, X.shape[0])
-        tol = optimizer.default_tol if self.tol is None else self.tol
-        memory = self._previous_state(optimizer) if self.warm_start else None
-        if memory is not None and memory.pairs and memory.pairs[0][0].shape != P.shape:
-            memory = memory._replace(pairs=[])
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            result = minimize_svm(P, X, y, sw, squared=self.loss == "squared_hinge",
-                                  margin=self.margin, alpha=self.alpha,
-                                  fit_intercept=self.fit_intercept, tol=tol,
-                                  max_iter=max_iter, settings=optimizer, memory=memory,
-                                  random_state=self._seed(), verbose=self.verbose)
-        stuck_at_zero = result.n_iter == 0 and result.status == "precision" and not np.any(P)
-        if stuck_at_zero or not np.isfinite(result.objective):
-            self._overflowed(X)
-        relative = result.gap / result.objective if result.objective > 0 else 0.0
-        start = result.loss_curve[0] if result.loss_curve else np.inf
-        if (result.status == "precision" and not relative <= UNTRAINED
-                and not result.objective < UNTRAINED * start):
-            # float64 could not go further either: the certificate cannot even
-            # say the model is within a factor 2 of the optimum, and the
-            # objective has not even halved from its start (a fit that has, on
-            # nearly separable data at a tiny alpha, keeps its warning)
-            raise DivergenceError(
-                f"{type(self).__name__} (exact) could not lower the objective any further "
-                f"after {result.n_iter} iterations, in float64 arithmetic too, with a "
-                f"certified duality gap of {relative:.3g} of the objective: the model would "
-                f"be untrained. The features are badly scaled (X from "
-                f"{float(np.min(X)):.3g} to {float(np.max(X)):.3g}); standardize X (e.g. "
-                "StandardScaler), or use a larger alpha.")
-        self._warn_short_of_tol(
-            "exact", result.status, f"a certified duality gap of {relative:.3g} of the "
-            "objective", max_iter, tol, result.n_iter, X.dtype,
-            "or tol, a larger alpha, or standardize X")
-        best_loss = min(result.loss_curve) if result.loss_curve else result.objective
-        return Solution(result.P, result.memory, result.n_iter, result.n_iter,
-                        result.loss_curve, None, best_loss, result.gap)
-
-    def _fit_minibatch(self, P, X, y, sw, optimizer):
-        """Minibatch epochs with a stochastic optimizer until ``tol`` or ``max_iter``."""
-        rng = check_random_state(self.random_state)
-        opt_state = start_optimizer(optimizer, P, rng)
-        n_train = X.shape[0] - (int(np.ceil(self.validation_fraction * X.shape[0]))
-                                if self.early_stopping else 0)
-        max_iter = self._max_iter(optimizer, n_train)
-        schedule = get_schedule(self.learning_rate_schedule).for_budget(max_iter)
-        problem = self._problem()
-        steps = Steps(optimizer, schedule, None, self.batch_size, self.shuffle, None,
-                      self._diverged)
-        return minibatch.solve(
-            P, X, y, sw, problem=problem, steps=steps, max_iter=max_iter, tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change, early_stopping=self.early_stopping,
-            validation_fraction=self.validation_fraction, rng=rng, opt_state=opt_state,
-            warm=self.warm_start, verbose=self.verbose, owner=type(self).__name__,
-            learning_rate=self.learning_rate)
-
-    def _fit_full_batch(self, P, X, y, sw, optimizer):
-        """Minimize the whole objective with a full-batch solver (L-BFGS)."""
-        max_iter = self._max_iter(optimizer, X.shape[0])
-        tol = optimizer.default_tol if self.tol is None else self.tol
-        memory = self._previous_state(optimizer) if self.warm_start else None
-        solution, result = full_batch.solve(
-            P, X, y, sw, problem=self._problem(), optimizer=optimizer, max_iter=max_iter,
-            tol=tol, memory=memory, random_state=self._seed(), verbose=self.verbose)
-        stuck_at_zero = result.n_iter == 0 and result.status == "line_search" and not np.any(P)
-        if stuck_at_zero or not (np.isfinite(result.f) and np.isfinite(result.grad).all()):
-            # From zero weights a short step along -gradient always lowers a
-            # smooth objective, unless the arithmetic overflows.
-            self._overflowed(X)
-        grad_norm = float(np.max(np.abs(result.grad)))
-        self._warn_short_of_tol(
-            "lbfgs", result.status, f"max |gradient| {grad_norm:.3g}", max_iter, tol,
-            result.n_iter, X.dtype, "or standardize X")
-        return solution
-
-    @available_if(_has_stochastic_optimizer)
+    @available_if(_has_partial_fit)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one epoch over ``(X, y)``, continuing from the current state.
@@ -468,47 +318,61 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : LinearClassifier
         """
-        optimizer = self._check_solver(partial=True)
-        first_call = not hasattr(self, "classes_")
-        if first_call and classes is None:
+        return self._fit(X, y, sample_weight, partial=True, classes=classes)
+
+    def _fit(self, X, y, sample_weight, *, partial, classes=None, coef_init=None,
+             intercept_init=None):
+        """``fit`` and ``partial_fit``: check, start, run the solver, store.
+
+        The solver of :func:`classifiers.solvers.resolve` runs its ``fit``,
+        or for ``partial`` its ``partial_fit`` (one epoch continuing from the
+        current weights and state).
+        """
+        solver, optimizer = self._solver(partial)
+        first_call = not (partial and hasattr(self, "classes_"))
+        if partial and first_call and classes is None:
             raise ValueError(
                 "classes must be passed on the first call to partial_fit: the list "
                 "of every label the model will see, e.g. classes=np.unique(y_all).")
-        if self.class_weight == "balanced":
+        if partial and self.class_weight == "balanced":
             raise ValueError(
                 "class_weight='balanced' needs the whole training set, which "
                 "partial_fit never sees; pass a dict, e.g. from "
                 "sklearn.utils.compute_class_weight('balanced', classes=..., y=y_all).")
-        X, y_idx, sw, classes = self._validate_training_data(
-            X, y, sample_weight, classes, True)
-        rng = check_random_state(self.random_state)
-        problem = self._problem()
-        if first_call:
-            state = EpochState(self._initial_params(X, classes, warm=False), None, 0, None)
-            n_iter, loss_curve = 0, []
+        X, y_idx, sw, classes = self._validate_training_data(X, y, sample_weight, classes,
+                                                             partial)
+        if partial:
+            P = self._initial_params(X, classes, warm=False) if first_call else self._P
+        elif coef_init is None and intercept_init is None:
+            P = self._initial_params(X, classes, warm=self.warm_start)
         else:
-            state = EpochState(self._P, None, self.t_, getattr(self, "_l1_state", None))
-            n_iter, loss_curve = self.n_iter_, list(self.loss_curve_)
-        opt_state = self._previous_state(optimizer)
-        if opt_state is None:           # first call, or another optimizer than last time
-            opt_state = start_optimizer(optimizer, state.P, rng)
-        schedule = get_schedule(self.learning_rate_schedule).for_budget(
-            self._max_iter(optimizer, X.shape[0]))
-        steps = Steps(optimizer, schedule,
-                      base_learning_rate(self.learning_rate, optimizer, problem, X, sw),
-                      self.batch_size, self.shuffle,
-                      loss_ceiling(problem, state.P, X, y_idx, sw, warm=False), self._diverged)
-        state, loss = run_epoch(state._replace(opt_state=opt_state), n_iter, X, y_idx, sw,
-                                rng, problem, steps)
-        self._store(state.P, classes, optimizer, state.opt_state)
-        self._l1_state = state.l1
-        self.n_iter_ = n_iter + 1
-        self.t_ = state.t
-        self.loss_curve_ = loss_curve + [loss]
-        self.validation_scores_ = None
-        self.best_loss_ = min(self.loss_curve_)
-        self.dual_gap_ = None                 # one stochastic epoch certifies nothing
+            P = self._given_params(coef_init, intercept_init, X, classes)
+            if solver.full_batch:
+                P = self._better_than_zeros(P, X, y_idx, sw)
+        # a warm start, or partial_fit, continues from the state the last fit left
+        previous = self._previous_state(optimizer) if partial or self.warm_start else None
+        run = solver.partial_fit if partial else solver.fit
+        solution = run(self, P, X, y_idx, sw, optimizer, previous)
+        self._store(solution, classes, optimizer)
+        if partial:
+            self._l1_state = solution.l1_state
         return self
+
+    def _solver(self, partial=False):
+        """The :class:`~classifiers.solvers.Solver` and optimizer of these settings."""
+        solver, optimizer = resolve(self.optimizer, loss=self.loss, penalty=self.penalty,
+                                    alpha=self.alpha, early_stopping=self.early_stopping,
+                                    partial=partial)
+        schedule = self.learning_rate_schedule
+        if solver.full_batch and callable(schedule) and not isinstance(schedule, Schedule):
+            # The full-batch solvers never call a user's t -> rate, so a broken
+            # one would go unseen: try it once.  The stochastic ones check every
+            # rate it returns, and see the update counts 1, 2, ... unprobed.
+            checked_rate(schedule(1), 1)
+        return solver, optimizer
+
+    def _problem(self):
+        return Problem.of(self)
 
     # --------------------------------------------------------- validation
     def _validate_training_data(self, X, y, sample_weight, classes, partial):
@@ -631,65 +495,24 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         """The objective of these settings (for tests and benchmarks)."""
         return self._problem().objective(P, X, y, sw)
 
-    def _warn_short_of_tol(self, solver, status, reached, max_iter, tol, n_iter, dtype, hint):
-        """The ConvergenceWarning of a full-batch solver that stopped before ``tol``.
-
-        ``status`` 'max_iter' ran out of iterations; 'line_search' and
-        'precision' could not lower the objective any further.
-        """
-        name = type(self).__name__
-        if status == "max_iter":
-            warnings.warn(
-                f"{name} ({solver}) reached max_iter={max_iter} iterations with {reached} > "
-                f"tol={tol}; consider a larger max_iter, {hint}.", ConvergenceWarning)
-        elif status in ("line_search", "precision"):
-            remedy = "a larger tol" if dtype == np.float64 else "a larger tol, or float64 X"
-            warnings.warn(
-                f"{name} ({solver}): the line search could not lower the objective any "
-                f"further ({reached} > tol={tol}) after {n_iter} iterations: the precision "
-                f"limit of {dtype} arithmetic, or badly scaled features (standardize X, "
-                f"e.g. StandardScaler). Use {remedy}.", ConvergenceWarning)
-
-    def _overflowed(self, X):
-        raise DivergenceError(
-            f"{type(self).__name__}: the objective or its gradient overflows at the "
-            f"starting weights, or no step from them lowers it in {X.dtype} arithmetic "
-            f"(X up to {float(np.max(np.abs(X))):.3g}); standardize X (e.g. "
-            "StandardScaler).")
-
-    def _diverged(self, epoch, lr):
-        kept = ("keeps its previous weights" if hasattr(self, "_P")
-                else "was left unfitted")
-        if lr is None:
-            cause = "Standardize X (e.g. StandardScaler)"
-        else:
-            source = ("from learning_rate_schedule" if callable(self.learning_rate_schedule)
-                      else "the default scaled to the data" if self.learning_rate is None
-                      else "learning_rate times the schedule")
-            cause = (f"Try a smaller learning_rate (the last update used {lr:.3g}, "
-                     f"{source}) or standardize X (e.g. StandardScaler)")
-            if self.penalty in ("l2", "elasticnet") and lr * self.alpha >= 1:
-                # The L2 part alone multiplies W by (1 - lr * alpha) every step.
-                cause += (f"; alpha * rate = {self.alpha:g} * {lr:.3g} >= 1, so the "
-                          "penalty's own step overshoots too: a smaller alpha also helps")
-        raise DivergenceError(
-            f"{type(self).__name__} diverged at epoch {epoch + 1}: the loss or the "
-            f"weights became infinite or NaN, or the loss grew over "
-            f"{DIVERGENCE_FACTOR:g} times its value at zero weights. {cause}. "
-            f"The estimator {kept}.")
-
     def _previous_state(self, optimizer):
         """The state the last fit left for ``optimizer``, or None if another made it."""
         if getattr(self, "_optimizer", None) != optimizer:
             return None
         return self._opt_state
 
-    def _store(self, P, classes, optimizer, opt_state):
-        """Set the fitted attributes from the parameter matrix ``P``."""
-        self._P = P
+    def _store(self, solution, classes, optimizer):
+        """Set the fitted attributes from a solver's :class:`~classifiers.objective.Solution`."""
+        P = self._P = solution.P
         self._optimizer = optimizer
-        self._opt_state = opt_state
+        self._opt_state = solution.opt_state
         self.classes_ = classes
+        self.n_iter_ = solution.n_iter
+        self.t_ = solution.t
+        self.loss_curve_ = solution.loss_curve
+        self.validation_scores_ = solution.validation_scores
+        self.best_loss_ = solution.best_loss
+        self.dual_gap_ = solution.dual_gap
         W, b = (P[:, :-1], P[:, -1]) if self.fit_intercept else (P, np.zeros(len(P), P.dtype))
         if classes.size == 2:
             self.coef_ = (W[1] - W[0])[None, :]
@@ -699,9 +522,6 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
             self.intercept_ = b.copy()
 
     # ----------------------------------------------------------- predict
-    def _predict_idx(self, P, X):
-        return scores(P, X, self.fit_intercept).argmax(axis=1)
-
     def decision_function(self, X):
         """Class scores ``X @ coef_.T + intercept_``.
 
@@ -799,10 +619,9 @@ class SoftmaxClassifier(LinearClassifier):
     """Multinomial logistic regression: :class:`LinearClassifier` with the softmax loss.
 
     Takes every parameter of :class:`LinearClassifier`, with ``loss`` fixed to
-    'softmax' and ``alpha=1e-4`` by default (its minibatch training is
-    insensitive to ``alpha`` between 1e-4 and 1e-2 on CIFAR-10 pixels); it
-    has ``predict_proba`` and ``predict_log_proba``.  ``optimizer='auto'``
-    trains it with momentum; 'lbfgs' minimizes it to ``tol``.
+    'softmax' and ``alpha=1e-4`` by default; it has ``predict_proba`` and
+    ``predict_log_proba``.  ``optimizer='auto'`` trains it with momentum;
+    'lbfgs' minimizes it to ``tol``.
 
     Examples
     --------

@@ -13,15 +13,18 @@ validation split for early stopping.
 
 import time
 import warnings
+from functools import partial
 from typing import NamedTuple, Optional
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
 
-from .objective import DIVERGENCE_FACTOR, Solution, scores
+from .convergence import DivergenceError
+from .objective import DIVERGENCE_FACTOR, Problem, Solution, scores
 from .penalties import CumulativeL1, l1_weight
-from .schedules import Plateau, checked_rate
+from .schedules import Plateau, checked_rate, get_schedule
 
 # Plain SGD step, in units of 1 / mean ||x||^2, when learning_rate is None
 # (see base_learning_rate); measured on standardized CIFAR-10 pixels and HOG
@@ -64,6 +67,38 @@ def default_epochs(batch_size, n_samples):
     """``DEFAULT_EPOCHS``, or more on small data so that training makes ``MIN_UPDATES`` updates."""
     size = n_samples if batch_size is None else min(batch_size, n_samples)
     return max(DEFAULT_EPOCHS, -(-MIN_UPDATES // -(-n_samples // size)))
+
+
+def epochs(estimator, n_samples):
+    """``estimator.max_iter``, or when None :func:`default_epochs` of ``n_samples``."""
+    if estimator.max_iter is not None:
+        return estimator.max_iter
+    return default_epochs(estimator.batch_size, n_samples)
+
+
+def diverged(estimator, epoch, lr):
+    """Raise the DivergenceError of ``estimator`` at ``epoch``, saying what to change.
+
+    ``lr`` is the last update's learning rate (None when no update ran).
+    """
+    kept = "keeps its previous weights" if hasattr(estimator, "coef_") else "was left unfitted"
+    if lr is None:
+        cause = "Standardize X (e.g. StandardScaler)"
+    else:
+        source = ("from learning_rate_schedule" if callable(estimator.learning_rate_schedule)
+                  else "the default scaled to the data" if estimator.learning_rate is None
+                  else "learning_rate times the schedule")
+        cause = (f"Try a smaller learning_rate (the last update used {lr:.3g}, "
+                 f"{source}) or standardize X (e.g. StandardScaler)")
+        if estimator.penalty in ("l2", "elasticnet") and lr * estimator.alpha >= 1:
+            # The L2 part alone multiplies W by (1 - lr * alpha) every step.
+            cause += (f"; alpha * rate = {estimator.alpha:g} * {lr:.3g} >= 1, so the "
+                      "penalty's own step overshoots too: a smaller alpha also helps")
+    raise DivergenceError(
+        f"{type(estimator).__name__} diverged at epoch {epoch + 1}: the loss or the "
+        f"weights became infinite or NaN, or the loss grew over "
+        f"{DIVERGENCE_FACTOR:g} times its value at zero weights. {cause}. "
+        f"The estimator {kept}.")
 
 
 def base_learning_rate(learning_rate, optimizer, problem, X, sw):
@@ -268,3 +303,64 @@ def solve(P, X, y, sw, *, problem, steps, max_iter, tol, n_iter_no_change, early
             ConvergenceWarning)
     return Solution(best_P if early_stopping else state.P, state.opt_state, len(loss_curve),
                     state.t, loss_curve, val_scores if early_stopping else None, best_loss)
+
+
+def fit(estimator, P, X, y, sw, optimizer, previous=None):
+    """Train ``estimator`` by minibatch epochs: the ``fit`` of the 'minibatch' solver.
+
+    The signature of :attr:`classifiers.solvers.Solver.fit`: the settings of
+    ``estimator`` are read, not modified; ``optimizer`` is a stochastic
+    rule.  ``previous`` is unused: a warm start keeps the weights, and the
+    optimizer's state starts afresh.
+    """
+    rng = check_random_state(estimator.random_state)
+    opt_state = start_optimizer(optimizer, P, rng)
+    n = X.shape[0]
+    held_out = int(np.ceil(estimator.validation_fraction * n)) if estimator.early_stopping else 0
+    max_iter = epochs(estimator, n - held_out)
+    schedule = get_schedule(estimator.learning_rate_schedule).for_budget(max_iter)
+    steps = Steps(optimizer, schedule, None, estimator.batch_size, estimator.shuffle, None,
+                  partial(diverged, estimator))
+    return solve(
+        P, X, y, sw, problem=Problem.of(estimator), steps=steps, max_iter=max_iter,
+        tol=estimator.tol, n_iter_no_change=estimator.n_iter_no_change,
+        early_stopping=estimator.early_stopping,
+        validation_fraction=estimator.validation_fraction, rng=rng, opt_state=opt_state,
+        warm=estimator.warm_start, verbose=estimator.verbose, owner=type(estimator).__name__,
+        learning_rate=estimator.learning_rate)
+
+
+def partial_fit(estimator, P, X, y, sw, optimizer, previous=None):
+    """One epoch over ``(X, y)``: the ``partial_fit`` of the 'minibatch' solver.
+
+    The signature of :attr:`classifiers.solvers.Solver.fit`, with ``P`` the
+    weights to continue from (zeros at the first call) and ``previous``
+    ``optimizer``'s state from the last call (None starts it afresh).  When
+    ``estimator`` is fitted already (not modified here), its update count
+    ``t_``, epochs ``n_iter_``, ``loss_curve_`` and cumulative L1 penalty go
+    on: the solution cumulates them, with ``l1_state`` for the next call.
+    """
+    rng = check_random_state(estimator.random_state)
+    problem = Problem.of(estimator)
+    if hasattr(estimator, "classes_"):
+        state = EpochState(P, None, estimator.t_, getattr(estimator, "_l1_state", None))
+        n_iter, loss_curve = estimator.n_iter_, list(estimator.loss_curve_)
+    else:
+        state = EpochState(P, None, 0, None)
+        n_iter, loss_curve = 0, []
+    opt_state = previous
+    if opt_state is None:           # first call, or another optimizer than last time
+        opt_state = start_optimizer(optimizer, P, rng)
+    schedule = get_schedule(estimator.learning_rate_schedule).for_budget(
+        epochs(estimator, X.shape[0]))
+    steps = Steps(optimizer, schedule,
+                  base_learning_rate(estimator.learning_rate, optimizer, problem, X, sw),
+                  estimator.batch_size, estimator.shuffle,
+                  loss_ceiling(problem, P, X, y, sw, warm=False),
+                  partial(diverged, estimator))
+    state, loss = run_epoch(state._replace(opt_state=opt_state), n_iter, X, y, sw, rng,
+                            problem, steps)
+    loss_curve.append(loss)
+    # one stochastic epoch certifies nothing: no dual gap
+    return Solution(state.P, state.opt_state, n_iter + 1, state.t, loss_curve, None,
+                    min(loss_curve), None, state.l1)

@@ -40,6 +40,12 @@ class Problem(NamedTuple):
     l1_ratio: float
     fit_intercept: bool
 
+    @classmethod
+    def of(cls, estimator):
+        """The problem an estimator's settings define."""
+        return cls(estimator.loss, estimator.margin, estimator.penalty, estimator.alpha,
+                   estimator.l1_ratio, estimator.fit_intercept)
+
     def objective(self, P, X, y, sample_weight, l1_in_gradient=True, dS_out=None):
         """:func:`objective` of this problem."""
         return objective(P, X, y, sample_weight, loss=self.loss, margin=self.margin,
@@ -52,7 +58,9 @@ class Solution(NamedTuple):
     """What a solver hands back to the estimator.
 
     ``opt_state`` is what a warm start or ``partial_fit`` continues from;
-    ``dual_gap`` the exact solver's certificate (None for the others).
+    ``dual_gap`` the exact solver's certificate (None for the others);
+    ``l1_state`` the cumulative L1 penalty a ``partial_fit`` epoch leaves
+    for the next (None for ``fit``).
     """
 
     P: np.ndarray
@@ -63,6 +71,7 @@ class Solution(NamedTuple):
     validation_scores: Optional[list]
     best_loss: float
     dual_gap: Optional[float] = None
+    l1_state: Optional[object] = None
 
 
 def scores(P, X, fit_intercept):

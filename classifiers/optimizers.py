@@ -61,19 +61,14 @@ class Optimizer:
     rules (Adagrad, RMSProp, AdaDelta, Adam, Nadam) normalise each step by the
     gradient's own scale and set a fixed ``default_learning_rate``; the
     plain gradient rules (SGD, momentum, Nesterov) leave it None and take a
-    step scaled to the data, which the estimator works out.
+    step scaled to the data, which the estimator works out.  Which solver
+    runs an optimizer (minibatch epochs, or a full-batch one for
+    :class:`LBFGS` and :class:`Exact`), with its default budget and
+    tolerance, is :mod:`classifiers.solvers`' to say.
     """
 
     default_learning_rate = None
-    #: ``max_iter`` of a full-batch solver when the estimator's is None
-    default_max_iter = None
-    #: ``tol`` when the estimator's is None: no stopping test for the
-    #: minibatch rules (a fixed budget), the gradient's max-norm for lbfgs
-    default_tol = None
     uses_gradient = True
-    #: full-batch solvers minimize the whole objective in one call
-    #: (``minimize``) instead of taking minibatch steps (``update``)
-    full_batch = False
 
     def default_rate(self, sgd_step):
         """The base learning rate when the estimator's is None.
@@ -416,9 +411,6 @@ class LBFGS(Optimizer):
     c2: float = 0.9
     max_ls: int = 20
     rank: int = field(default=256, kw_only=True)
-    full_batch = True
-    default_max_iter = 100
-    default_tol = 1e-4
 
     _constraints = {"m": [Integer(1)], "max_ls": [Integer(1)], "rank": [Integer(0)],
                     "c1": [Real(0, 1, closed="neither")], "c2": [Real(0, 1, closed="neither")]}
@@ -457,8 +449,6 @@ class Exact(LBFGS):
     """
 
     smoothing: float = 1.0
-    default_max_iter = 1000
-    default_tol = 1e-2
 
     _constraints = {**LBFGS._constraints, "smoothing": [Real(0, None, closed="neither")]}
 

@@ -2,13 +2,14 @@
 
 Imports point one way (``pipeline`` -> ``_pipeline`` -> ``features`` |
 ``classifiers`` -> ``_constraints``), ``features`` and ``classifiers`` never
-import each other, nothing imports ``pipeline``, and no package's modules
-import each other in a circle, and within ``features`` and ``_pipeline``
-the data-set loaders, the out-of-core modules and the command line's parts
-import one way down to ``features.atomic``, which imports nothing of the
-project (the contracts are counted from ``pyproject.toml``); ``ruff check``
-holds the rule set the code keeps (pyflakes, pycodestyle, import order); and
-only ``features/atomic.py`` renames temporaries into place.
+import each other, nothing imports ``pipeline``, no package's modules import
+each other in a circle, the solvers never import the estimators they train,
+and within ``features`` and ``_pipeline`` the data-set loaders, the
+out-of-core modules and the command line's parts import one way down to
+``features.atomic``, which imports nothing of the project (the contracts are
+counted from ``pyproject.toml``); ``ruff check`` holds the rule set the code
+keeps (pyflakes, pycodestyle, import order); and only ``features/atomic.py``
+renames temporaries into place.
 """
 
 import ast
@@ -37,6 +38,12 @@ def test_import_contracts_are_kept():
     with open(os.path.join(REPO, "pyproject.toml"), encoding="utf-8") as f:
         contracts = f.read().count("[[tool.importlinter.contracts]]")
     assert f"{contracts} kept, 0 broken" in done.stdout
+
+
+def test_ruff_rules_hold():
+    done = subprocess.run([_tool("ruff"), "check", "."], cwd=REPO, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def _calls(path, names):
