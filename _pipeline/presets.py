@@ -173,7 +173,7 @@ def make_pipeline(features="hog+color", loss="hinge", *, memory=None, feature_pa
     >>> pipe = make_pipeline("hog+color", loss="softmax", alpha=1e-3)
     >>> [name for name, _ in pipe.steps]
     ['features', 'scale', 'classifier']
-    >>> sorted(dict(pipe.named_steps["features"].transformer_list))
+    >>> sorted(pipe.named_steps["features"].named_transformers)
     ['color', 'hog']
     """
     step = feature_step(features, feature_params)
