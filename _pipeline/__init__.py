@@ -1,7 +1,11 @@
 """The main job's internals; :mod:`pipeline` is their public front.
 
-* :mod:`.presets`: feature and loss names, :func:`make_pipeline`.
-* :mod:`.caching`: :class:`CachedFeatures` and cache folders.
+* :mod:`.extractors`: ``FEATURES``, the registry of feature names and what is known
+  of each extractor (preset, checks, probe, cost model).
+* :mod:`.spec`: :class:`~.spec.FeatureSpec`, a spec such as ``'hog+color'`` parsed once.
+* :mod:`.presets`: loss names, :func:`make_pipeline`.
+* :mod:`.caching`: :class:`~.caching.FeatureCache` (a cache folder's layout and key rule),
+  :class:`CachedFeatures` and the checks of cache folders.
 * :mod:`.checks`: every check of a comparison, in two steps (settings, data).
 * :mod:`.compare`: the grid search per feature set and loss, and the refit.
 * :mod:`.tables`: the rows' columns and their one renderer.

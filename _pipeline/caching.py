@@ -1,4 +1,5 @@
-"""Feature caching: :class:`CachedFeatures` and the checks of a cache folder."""
+"""Feature caching: :class:`FeatureCache` (one folder's layout and key rule),
+:class:`CachedFeatures` and the checks of a cache folder."""
 
 import contextlib
 import errno
@@ -305,6 +306,74 @@ class ImageFeatureStore:
         return self.folder / f"{name}.npy"
 
 
+class FeatureCache:
+    """The feature cache of one folder: its layout and its one key rule.
+
+    Every entry is keyed by what it depends on, hashed with ``joblib.hash``:
+    the extractor (every setting of ``get_params``, and what a fitted one
+    learned) and the images' content, and by the versions of the code that
+    computed it (:func:`versions_id`), so that no entry is handed to another
+    setting, other images or other versions.  Under ``location``:
+
+    * ``features/<key>-<versions>.npy``: every image's features of a fitted
+      extractor, keyed by the extractor and the images (:meth:`features_file`,
+      compare's feature files);
+    * ``image_features/<key>-<versions>/``: the per-image store of a
+      transformer that learns nothing, keyed by the transformer, its rows by
+      :func:`image_keys` (:meth:`image_store`, :class:`CachedFeatures`);
+    * ``joblib/``: calls cached by ``joblib.Memory``, keyed by their arguments
+      and the versions (:meth:`call`: fitted extractors, a learning
+      transformer's features);
+    * ``versions/<versions>.json``: what each versions id stands for, so that
+      an entry recomputed under other versions is said once, with what changed.
+
+    Parameters
+    ----------
+    memory : str, path, joblib.Memory or None
+        The folder; None caches nothing (:attr:`location` is None).
+    """
+
+    def __init__(self, memory):
+        self.memory = memory_of(memory)
+
+    @property
+    def location(self):
+        """The cache folder, or None."""
+        return self.memory.location
+
+    @staticmethod
+    def key(*what):
+        """The key of an entry that depends on ``what``: ``joblib.hash`` of it."""
+        return joblib.hash(what[0] if len(what) == 1 else what)
+
+    def _entry(self, kind, key, suffix, what, redo):
+        """The entry ``key`` of ``kind`` under the running versions, and the same entry of
+        other versions; when only those exist, one warning that it is computed again."""
+        path, stale = versioned_entry(Path(self.location) / kind, key, suffix, self.location)
+        if stale and not path.exists():
+            # The old entry is left as it is: another process of the old
+            # versions may still be reading or adding to it.
+            warn_stale(f"{what} {os.fspath(stale[0][0])}", self.location, stale[0][1], redo)
+        return path, stale
+
+    def features_file(self, extractor, X):
+        """The ``.npy`` file of every image's features of the fitted ``extractor`` on ``X``,
+        and the same file of other versions (to remove once it is replaced)."""
+        (Path(self.location) / "features").mkdir(parents=True, exist_ok=True)
+        return self._entry("features", self.key(extractor, X), ".npy", "The cached features",
+                           "computing them again")
+
+    def image_store(self, transformer):
+        """The per-image store of a fitted ``transformer`` that learns nothing."""
+        folder, _ = self._entry("image_features", self.key(transformer), "",
+                                "The feature cache", "computing every image's features again")
+        return ImageFeatureStore(folder)
+
+    def call(self, function, *args, what):
+        """``function(*args)`` through the cache (:func:`versioned_call`)."""
+        return versioned_call(self.memory, function, *args, what=what)
+
+
 class CachedFeatures(TransformerMixin, BaseEstimator):
     """A feature transformer whose outputs are cached on disk.
 
@@ -354,17 +423,10 @@ class CachedFeatures(TransformerMixin, BaseEstimator):
 
     def _store(self):
         """The per-image store of a transformer that learns nothing, or None."""
-        location = memory_of(self.memory).location
-        if location is None or learns_from_data(self.transformer_):
+        cache = FeatureCache(self.memory)
+        if cache.location is None or learns_from_data(self.transformer_):
             return None
-        folder, stale = versioned_entry(Path(location) / "image_features",
-                                        joblib.hash(self.transformer_), "", location)
-        if stale and not folder.is_dir():
-            # The old store is left as it is: another process of the old
-            # versions may still be adding to it.
-            warn_stale(f"The feature cache {os.fspath(stale[0][0])}", location, stale[0][1],
-                       "computing every image's features again")
-        return ImageFeatureStore(folder)
+        return cache.image_store(self.transformer_)
 
     def fit_transform(self, X, y=None):
         """Fit the transformer and return the features of ``X``, cached.
@@ -374,10 +436,9 @@ class CachedFeatures(TransformerMixin, BaseEstimator):
         features : ndarray of shape (n, n_features_out)
         """
         self._validate_params()
-        memory = memory_of(self.memory)
         if learns_from_data(self.transformer):
-            self.transformer_, Xt = versioned_call(
-                memory, _fit_transform, clone(self.transformer), X, y,
+            self.transformer_, Xt = FeatureCache(self.memory).call(
+                _fit_transform, clone(self.transformer), X, y,
                 what=f"The cached fit of {type(self.transformer).__name__}")
         else:
             # Fitting learns the image shape only: cheap, and not worth a cache entry.
@@ -400,8 +461,9 @@ class CachedFeatures(TransformerMixin, BaseEstimator):
         store = self._store()
         if store is not None:
             return store.features(self.transformer_.transform, X)
-        return versioned_call(memory_of(self.memory), _transform, self.transformer_, X,
-                              what=f"The cached features of {type(self.transformer_).__name__}")
+        return FeatureCache(self.memory).call(
+            _transform, self.transformer_, X,
+            what=f"The cached features of {type(self.transformer_).__name__}")
 
     def get_feature_names_out(self, input_features=None):
         """The fitted transformer's feature names."""

@@ -14,43 +14,15 @@ from numbers import Integral, Real
 from typing import NamedTuple, Optional
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, check_cv
-from sklearn.pipeline import FeatureUnion
 
 from _constraints import N_JOBS, Flag, Integer, InvalidParameterError, StrOptions, check_params
 from classifiers.solvers import solver_for
-from features import (
-    HOG,
-    BagOfVisualWords,
-    ColorHistogram,
-    RawPixels,
-    check_bovw_settings,
-    check_bovw_size,
-    check_color_settings,
-    check_hog_settings,
-    check_images,
-)
-from features.patches import patch_grid
 
 from .caching import check_memory_folder
 from .data import label_of, stratified_split
-from .presets import (
-    build_classifier,
-    check_feature_params,
-    check_loss,
-    default_alphas,
-    feature_names,
-    feature_step,
-)
-
-#: The settings check of each of our extractors, by type.
-SETTINGS_CHECKS = {
-    HOG: check_hog_settings, ColorHistogram: check_color_settings,
-    BagOfVisualWords: check_bovw_settings,
-    RawPixels: lambda settings, owner: check_params(RawPixels._parameter_constraints,
-                                                    settings, owner),
-}
+from .presets import build_classifier, check_loss, default_alphas
+from .spec import FeatureSpec, check_feature_params
 
 
 class Settings(NamedTuple):
@@ -104,7 +76,7 @@ def check_settings(features, losses, alphas, *, cv, n_jobs, random_state, memory
     ValueError
         A classifier setting its solver cannot honour.
     """
-    features = check_names(features, "features", lambda f: "+".join(feature_names(f)))
+    features = check_names(features, "features", lambda f: str(FeatureSpec.parse(f)))
     losses = check_names(losses, "losses", check_loss)
     alphas = None if alphas is None else check_alphas(alphas)
     check_params({"extend": [Integer(0, None)]}, {"extend": extend}, "compare")
@@ -115,7 +87,8 @@ def check_settings(features, losses, alphas, *, cv, n_jobs, random_state, memory
     if memory is not None:
         check_memory_folder(memory)
     feature_params = check_feature_params(feature_params)
-    used = {name for spec in features for name in feature_names(spec)}
+    specs = {text: FeatureSpec.parse(text) for text in features}
+    used = {name for spec in specs.values() for name in spec.names}
     stray = sorted(set(feature_params) - used)
     if stray:
         raise InvalidParameterError(f"feature_params names {stray}, which none of the "
@@ -134,18 +107,14 @@ def check_settings(features, losses, alphas, *, cv, n_jobs, random_state, memory
         classifier._validate_params()
         solver_for(classifier)              # its alpha stands for the grid's, all positive
     params = {}
-    for spec in features:
-        params[spec] = {k: dict(v) for k, v in feature_params.items()
-                        if k in feature_names(spec)}
-        if "bovw" in feature_names(spec) and random_state is not None:
-            # Seed the k-means dictionary too, so that a seeded comparison repeats.
-            params[spec].setdefault("bovw", {}).setdefault("random_state", random_state)
-        step = feature_step(spec, params[spec])
-        parts = step.transformer_list if isinstance(step, FeatureUnion) else [(spec, step)]
-        for name, extractor in parts:       # the settings each extractor would refuse
-            check = SETTINGS_CHECKS.get(type(extractor))
-            if check is not None:
-                check(extractor.get_params(), type(extractor).__name__)
+    for text, spec in specs.items():
+        params[text] = {k: dict(v) for k, v in feature_params.items() if k in spec.names}
+        if random_state is not None:
+            # Seed what learns from the images too (the k-means dictionary), so
+            # that a seeded comparison repeats.
+            for name in spec.learned:
+                params[text].setdefault(name, {}).setdefault("random_state", random_state)
+        FeatureSpec.parse(text, params[text]).check()   # what each extractor would refuse
     return Settings(features, losses, alphas, cv, n_jobs, random_state, memory, params,
                     classifier_params, dictionary, extend)
 
@@ -182,8 +151,8 @@ def check_data(settings, X, y, *, test, test_size, class_names=None):
         settings = settings._replace(alphas=default_alphas(len(y_train)))
     cv = make_folds(settings.cv, y_train, settings.random_state, class_names)
     n_fit = smallest_fit(cv, len(y_train))
-    for spec in settings.features:
-        probe_features(spec, settings.params[spec], X_train, n_fit, X.shape)
+    for spec in settings.features:          # every extractor on two images
+        FeatureSpec.parse(spec, settings.params[spec]).probe(X_train, n_fit, X.shape)
     return Plan(settings, cv, X_train, y_train, X_test, y_test)
 
 
@@ -369,43 +338,3 @@ def smallest_fit(cv, n):
     except (AttributeError, TypeError, ValueError):
         return n
     return n - math.ceil(n / k) if k and k > 1 else n
-
-
-def probe_features(spec, params, X, n_fit, shape):
-    """Run our extractors of ``spec`` on two images: bad settings and sizes fail here.
-
-    The bag of words is not fitted (k-means is the long work): its settings
-    and the image size go through the checks its ``fit`` starts with, and its
-    ``n_words`` is checked against the patch positions of ``n_fit`` images
-    (the smallest cross-validation training part).  So a bad setting, or
-    images too small for HOG cells or patches, fail before any long work.
-    ``shape`` is the user's ``X``'s, for the messages.
-    """
-    step = feature_step(spec, params)
-    parts = step.transformer_list if isinstance(step, FeatureUnion) else [(spec, step)]
-    for name, extractor in parts:
-        if not isinstance(extractor, (RawPixels, HOG, ColorHistogram, BagOfVisualWords)):
-            continue                      # someone else's transformer: not ours to probe
-        if X.ndim == 2 and extractor.image_shape is None:
-            # the probe's own message would show its 2 rows, not the user's X
-            raise ValueError(
-                f"{name}: X has shape {shape}, flattened images (or a table), and "
-                f"{type(extractor).__name__} needs their shape: pass feature_params="
-                f"{{'{name}': {{'image_shape': (height, width, channels)}}}}, or X as "
-                "(n, height, width[, channels]).")
-        if not isinstance(extractor, BagOfVisualWords):
-            clone(extractor).fit(X[:2]).transform(X[:2])
-            continue
-        bovw = extractor.get_params()
-        levels = check_bovw_settings(bovw)
-        images = check_images(X[:2], bovw["image_shape"], owner="BagOfVisualWords")
-        check_bovw_size(images.shape[1:], bovw["patch_size"], bovw["stride"], levels)
-        rows, cols = patch_grid(images.shape[1:3], bovw["patch_size"])
-        available = min(bovw["n_patches"], n_fit * rows * cols)
-        if bovw["n_words"] > available:
-            raise ValueError(
-                f"{name}: n_words={bovw['n_words']} needs a patch per word, but a "
-                f"cross-validation training part of {n_fit} images of "
-                f"{images.shape[1]}x{images.shape[2]} pixels gives {available} patches "
-                f"(n_patches={bovw['n_patches']}); lower n_words (--words) or give more "
-                "images.")

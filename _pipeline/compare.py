@@ -8,7 +8,6 @@ import copy
 import sys
 import time
 import warnings
-from pathlib import Path
 from typing import NamedTuple, Optional
 
 import joblib
@@ -20,14 +19,7 @@ from tqdm.auto import tqdm
 from classifiers.solvers import solver_for
 from features import extract, learns_from_data, take_rows
 
-from .caching import (
-    CachedFeatures,
-    memory_of,
-    scratch_cache,
-    versioned_call,
-    versioned_entry,
-    warn_stale,
-)
+from .caching import CachedFeatures, FeatureCache, memory_of, scratch_cache
 from .checks import check_data, check_flags, check_settings
 from .presets import feature_step, scaled_classifier
 from .tables import COLUMNS, edge_warning
@@ -173,7 +165,7 @@ def _features_of(extractor, X, cache, bar, n_jobs=None):
     """Every image's features, computed once: a ``.npy`` file in the cache, memory-mapped.
 
     Keyed by the fitted extractor (every setting), the images and the versions
-    of the code that computes them (:func:`~._pipeline.caching.versioned_entry`),
+    of the code that computes them (:meth:`~._pipeline.caching.FeatureCache.features_file`),
     so a later run with the same ``memory`` reads them back instead; a file
     of other versions is computed again, and removed once its replacement
     is in place.  With several chunks at once
@@ -183,18 +175,12 @@ def _features_of(extractor, X, cache, bar, n_jobs=None):
     """
     path, stale = None, []
     if cache.location is not None:
-        folder = Path(cache.location) / "features"
-        folder.mkdir(parents=True, exist_ok=True)
-        path, stale = versioned_entry(folder, joblib.hash((extractor, X)), ".npy",
-                                      cache.location)
+        path, stale = cache.features_file(extractor, X)
         if path.is_file():
             features = _cached(path, len(X))
             if features is not None:
                 bar.update(len(X))
                 return features
-        elif stale:
-            warn_stale(f"The cached features {stale[0][0]}", cache.location, stale[0][1],
-                       "computing them again")
     if joblib.effective_n_jobs(n_jobs) != 1:
         inner = {name: 1 for name in extractor.get_params()
                  if name == "n_jobs" or name.endswith("__n_jobs")}
@@ -221,7 +207,7 @@ def _cached(path, n_images):
 
 
 def _fit(extractor, X, versions=None):
-    # ``versions`` is part of the cache key only (versioned_call)
+    # ``versions`` is part of the cache key only (FeatureCache.call)
     return extractor.fit(X)
 
 
@@ -422,9 +408,10 @@ def run(plan, cache, verbose=False, warn=True):
     Parameters
     ----------
     plan : Plan
-    cache : joblib.Memory
+    cache : joblib.Memory or folder
         Where the fitted extractors and the features go (a temporary folder
-        of the caller's, or the user's ``memory``).
+        of the caller's, or the user's ``memory``), as a :class:`FeatureCache`
+        keeps them.
     verbose : bool, default=False
         A progress bar per stage.
     warn : bool, default=True
@@ -440,7 +427,7 @@ def run(plan, cache, verbose=False, warn=True):
         Every image's features (memory-mapped when cached on disk), for the
         report to reuse.
     """
-    settings = plan.settings
+    settings, cache = plan.settings, FeatureCache(cache)
     losses, alphas = settings.losses, settings.alphas
     splits = list(plan.cv.split(plan.X_train, plan.y_train))
     rows, estimators, computed = [], {}, {}
@@ -450,8 +437,8 @@ def run(plan, cache, verbose=False, warn=True):
         stage = tqdm(total=len(plan.y_train) + len(plan.y_test), disable=not verbose,
                      desc=f"{feature}: features", unit="image", leave=False,
                      file=sys.stderr)
-        extractor = versioned_call(cache, _fit, feature_step(feature, params), plan.X_train,
-                                   what=f"The cached fitted extractor of {feature}")
+        extractor = cache.call(_fit, feature_step(feature, params), plan.X_train,
+                               what=f"The cached fitted extractor of {feature}")
         F_train = _features_of(extractor, plan.X_train, cache, stage, settings.n_jobs)
         F_test = _features_of(extractor, plan.X_test, cache, stage, settings.n_jobs)
         stage.close()
@@ -460,7 +447,7 @@ def run(plan, cache, verbose=False, warn=True):
         per_split = (settings.dictionary == "per_split" and learns_from_data(extractor))
         for loss in losses:
             tail = scaled_classifier(loss, **settings.classifier_params)
-            head = CachedFeatures(feature_step(feature, params), memory=cache) \
+            head = CachedFeatures(feature_step(feature, params), memory=cache.memory) \
                 if per_split else None
             stage = tqdm(total=len(alphas) * len(splits), disable=not verbose,
                          desc=f"{feature} / {loss}: grid search", unit="fit", leave=False,

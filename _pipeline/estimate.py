@@ -13,14 +13,11 @@ solver needs depend on the data and alpha), printed as such.
 import time
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.pipeline import FeatureUnion
 
 from classifiers.solvers import solver_for
-from features import BagOfVisualWords, check_bovw_settings
-from features.patches import patch_grid
 
-from .presets import build_classifier, feature_step
+from .presets import build_classifier
+from .spec import FeatureSpec
 
 #: Images timed per feature set.
 SAMPLE = 64
@@ -35,14 +32,6 @@ FULL_BATCH_PASSES = 60
 #: gradient), bound by memory bandwidth rather than by the products' flops.
 PASS_COST = 1.5
 
-#: k-means (mini-batch, ``kmeans_max_iter`` passes at most) ends after about
-#: this many passes over the patches on CIFAR-10.
-KMEANS_PASSES = 5
-
-#: k-means' products run at about half the rate of a square GEMM (its
-#: products are thin: 108-long patches against the words).
-KMEANS_EFFICIENCY = 0.5
-
 
 def _gemm_seconds_per_flop(dtype=np.float32, n=512):
     """Seconds per floating-point operation of a float32 GEMM on this machine."""
@@ -55,44 +44,10 @@ def _gemm_seconds_per_flop(dtype=np.float32, n=512):
     return (time.perf_counter() - tic) / (3 * 2 * n ** 3)
 
 
-def _bovw_seconds(bovw, sample, n_images, flop):
-    """Learning the dictionary (from its arithmetic) and encoding ``n_images`` (timed on
-    ``sample`` with a dictionary learned quickly from it)."""
-    shape = sample.shape[1:] if bovw.image_shape is None else bovw.image_shape
-    rows, cols = patch_grid(shape[:2], bovw.patch_size, bovw.stride)
-    positions = rows * cols
-    dim = bovw.patch_size ** 2 * (shape[2] if len(shape) == 3 else 1)
-    kmeans = min(bovw.n_patches, n_images * positions) * dim * bovw.n_words * 2 \
-        * min(KMEANS_PASSES, bovw.kmeans_max_iter)
-    # Timed: a dictionary of the same size from the sample's patches (one pass
-    # of k-means: the words' values do not change the encoding's cost).
-    n_patches = max(bovw.n_words, min(len(sample) * positions, 50_000))
-    quick = clone(bovw).set_params(kmeans_max_iter=1, n_patches=n_patches, verbose=0,
-                                   n_jobs=bovw.n_jobs).fit(sample)
-    tic = time.perf_counter()
-    quick.transform(sample)
-    encode = (time.perf_counter() - tic) * n_images / len(sample)
-    return kmeans * flop / KMEANS_EFFICIENCY + encode
-
-
 def _feature_seconds(spec, params, X, n_images, flop):
-    """Seconds to transform ``n_images`` like ``X`` and the number of features."""
-    step = feature_step(spec, params)
-    parts = step.transformer_list if isinstance(step, FeatureUnion) else [(spec, step)]
-    seconds, width = 0.0, 0
-    sample = X[:SAMPLE]
-    for _, extractor in parts:
-        if isinstance(extractor, BagOfVisualWords):
-            seconds += _bovw_seconds(extractor, sample, n_images, flop)
-            levels = check_bovw_settings(extractor.get_params())
-            width += extractor.n_words * sum(level * level for level in levels)
-            continue
-        fitted = clone(extractor).fit(sample[:2])
-        tic = time.perf_counter()
-        features = fitted.transform(sample)
-        seconds += (time.perf_counter() - tic) * n_images / len(sample)
-        width += features.shape[1]
-    return seconds, width
+    """Seconds to transform ``n_images`` like ``X`` and the number of features: each
+    extractor's cost model (:meth:`~._pipeline.spec.FeatureSpec.cost`) on a sample."""
+    return FeatureSpec.parse(spec, params).cost(X[:SAMPLE], n_images, flop)
 
 
 def _pass_seconds(n_rows, n_features, n_classes):

@@ -26,7 +26,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from classifiers import LinearClassifier, LinearSVM, SoftmaxClassifier
@@ -46,6 +46,7 @@ from features import HOG, BagOfVisualWords, ChunkedScaler, ColorHistogram, RawPi
 from features.atomic import replacing
 
 from . import __version__
+from .spec import parts_of
 from .versions import PROJECT, versions
 
 #: What the ``format`` entry of every model file says.
@@ -85,12 +86,10 @@ def library_versions():
 def feature_settings(step):
     """The settings of a features step: ``{name: {parameter: value}}``, for every
     extractor (one per member of a union), with values fit for JSON."""
-    members = (step.transformer_list if isinstance(step, FeatureUnion)
-               else [(type(step).__name__, step)])
     return {name: {"class": _name(type(extractor)),
                    **{key: _plain(value)
                       for key, value in extractor.get_params(deep=False).items()}}
-            for name, extractor in members}
+            for name, extractor in parts_of(step, type(step).__name__)}
 
 
 def _plain(value):

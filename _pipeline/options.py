@@ -16,6 +16,7 @@ from features import BagOfVisualWords
 
 from .checks import check_settings
 from .presets import DEFAULT_ALPHAS, FEATURES, LOSSES, REFERENCE_IMAGES
+from .spec import written_names
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
@@ -163,8 +164,8 @@ def check_args(parser, args):
                          f"{getattr(args, name)}.")
     if not 0 < args.test_size < 1:
         parser.error(f"--test-size must be a fraction in (0, 1), got {args.test_size}.")
-    if args.words is not None and not any("bovw" in name for spec in args.features
-                                          for name in str(spec).split("+")):
+    if args.words is not None and not any("bovw" in written_names(spec)
+                                          for spec in args.features):
         parser.error(f"--words sets the bag-of-words dictionary, but --features "
                      f"{' '.join(args.features)} has no bovw; add bovw or drop --words.")
     if args.image_size is not None:
@@ -206,7 +207,7 @@ def settings_of(parser, args):
     classifier_params = {"optimizer": args.optimizer, "max_iter": args.max_iter}
     classifier_params = {k: v for k, v in classifier_params.items() if v is not None}
     feature_params = {}
-    if any("bovw" in name for spec in args.features for name in str(spec).split("+")):
+    if any("bovw" in written_names(spec) for spec in args.features):
         feature_params["bovw"] = {"n_words": QUICK_WORDS if args.words is None else args.words,
                                   "verbose": 0}
     try:

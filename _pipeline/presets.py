@@ -1,55 +1,29 @@
-"""Feature and loss presets, and the pipelines built from their names.
+"""Loss presets, and the pipelines built from feature and loss names.
 
-Each feature name builds the best settings of the accuracy studies (README's
-"Measured" tables); each loss name the classifier that trains it to its
-optimum.  :func:`make_pipeline` assembles ``features -> ChunkedScaler ->
+Each feature name (:data:`FEATURES`, the registry of
+:mod:`~._pipeline.extractors`) builds the best settings of the accuracy
+studies (README's "Measured" tables); each loss name the classifier that
+trains it to its optimum.  :func:`make_pipeline` assembles ``features -> ChunkedScaler ->
 classifier``; :func:`scaled_classifier` the last two alone, which is what a
 refit on precomputed features needs.
 """
 
 import math
-from collections.abc import Mapping
 
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 
 from _constraints import InvalidParameterError
 from classifiers import LinearSVM, SoftmaxClassifier
 from classifiers.solvers import SOLVERS
-from features import HOG, BagOfVisualWords, ChunkedScaler, ColorHistogram, RawPixels
+from features import ChunkedScaler
 
 from .caching import CachedFeatures, check_memory_folder
+from .extractors import FEATURES
+from .spec import FeatureSpec
 
-
-def _raw():
-    return RawPixels()
-
-
-def hog_preset():
-    # sqrt gamma compression and L1-sqrt blocks beat the L2-Hys default in
-    # the accuracy study (README, "Measured").
-    return HOG(transform_sqrt=True, block_norm="L1-sqrt")
-
-
-def _color():
-    # The 8x8x8 HSV colour cube, square-rooted (Hellinger): the best colour
-    # histogram beside HOG in the accuracy study (README, "Measured").
-    return ColorHistogram(mode="joint", bins=8, power=0.5)
-
-
-def _bovw():
-    return BagOfVisualWords()
-
-
-#: Feature names for :func:`make_pipeline`: name -> (builder, what it builds).
-FEATURES = {
-    "raw": (_raw, "RawPixels(): the pixels as they are"),
-    "hog": (hog_preset, "HOG(transform_sqrt=True, block_norm='L1-sqrt'): 8x8 cells, 2x2 blocks, "
-                  "324 features on 32x32 images"),
-    "color": (_color, "ColorHistogram(mode='joint', bins=8, power=0.5): the 8x8x8 HSV cube, "
-                      "square-rooted, 512 features"),
-    "bovw": (_bovw, "BagOfVisualWords(): Coates-style k-means words on 6x6 patches, triangle "
-                    "code, quadrant pooling, square-rooted, mirror images added"),
-}
+__all__ = ["FEATURES", "LOSSES", "DEFAULT_ALPHAS", "REFERENCE_IMAGES", "default_alphas",
+           "check_loss", "feature_step", "build_classifier", "make_pipeline",
+           "scaled_classifier"]
 
 
 #: Loss names for :func:`make_pipeline`: name -> the classifier it builds.
@@ -108,40 +82,6 @@ def check_loss(loss):
     return loss
 
 
-def feature_names(features):
-    """Split a feature spec such as ``'hog+color'`` into checked names.
-
-    Parameters
-    ----------
-    features : str
-        Names of :data:`FEATURES` joined by ``+``.
-
-    Returns
-    -------
-    names : list of str
-
-    Raises
-    ------
-    InvalidParameterError
-        (a ValueError) For an unknown or repeated name, listing the valid ones.
-    """
-    valid = ", ".join(repr(n) for n in FEATURES)
-    if not isinstance(features, str):
-        raise InvalidParameterError(
-            f"features must be a string such as 'hog+color' (names {valid} "
-            f"joined by '+'), got {features!r}.")
-    names = [n.strip() for n in features.split("+")]
-    unknown = [n for n in names if n not in FEATURES]
-    if unknown:
-        raise InvalidParameterError(
-            f"Unknown feature name(s) {unknown} in {features!r}; valid names are "
-            f"{valid}, joined by '+' for a union (e.g. 'hog+color').")
-    if len(set(names)) != len(names):
-        raise InvalidParameterError(
-            f"features {features!r} names a feature twice.")
-    return names
-
-
 def feature_step(features="hog+color", feature_params=None):
     """The transformer a feature spec builds: one extractor or a ``FeatureUnion``.
 
@@ -157,35 +97,7 @@ def feature_step(features="hog+color", feature_params=None):
     -------
     transformer : estimator
     """
-    names = feature_names(features)
-    feature_params = check_feature_params(feature_params)
-    stray = sorted(set(feature_params) - set(names))
-    if stray:
-        raise InvalidParameterError(
-            f"feature_params names {stray}, which {features!r} does not use.")
-    steps = []
-    for name in names:
-        extractor = FEATURES[name][0]()
-        extractor.set_params(**feature_params.get(name, {}))
-        steps.append((name, extractor))
-    return steps[0][1] if len(steps) == 1 else FeatureUnion(steps)
-
-
-def check_feature_params(feature_params):
-    """``feature_params`` as a dict of name -> dict of settings, checked."""
-    if feature_params is None:
-        return {}
-    example = "e.g. {'bovw': {'n_words': 400}}"
-    if not isinstance(feature_params, Mapping):
-        raise InvalidParameterError(
-            f"feature_params must be a dict of feature name -> dict of settings "
-            f"({example}), got {feature_params!r}.")
-    for name, params in feature_params.items():
-        if not isinstance(params, Mapping):
-            raise InvalidParameterError(
-                f"feature_params[{name!r}] must be a dict of settings ({example}), "
-                f"got {params!r}.")
-    return {name: dict(params) for name, params in feature_params.items()}
+    return FeatureSpec.parse(features, feature_params).build()
 
 
 # Every loss trains to its optimum, so that a grid search compares the alphas
@@ -261,7 +173,7 @@ def make_pipeline(features="hog+color", loss="hinge", *, memory=None, feature_pa
     >>> pipe = make_pipeline("hog+color", loss="softmax", alpha=1e-3)
     >>> [name for name, _ in pipe.steps]
     ['features', 'scale', 'classifier']
-    >>> sorted(dict(pipe.named_steps["features"].transformer_list))
+    >>> sorted(pipe.named_steps["features"].named_transformers)
     ['color', 'hog']
     """
     step = feature_step(features, feature_params)

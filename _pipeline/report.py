@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import confusion_matrix
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
@@ -26,8 +26,10 @@ from classifiers.solvers import solver_of
 from features import BagOfVisualWords
 
 from .data import subsample, subsample_indices
+from .extractors import hog_preset
 from .model import Model
-from .presets import build_classifier, hog_preset, make_pipeline
+from .presets import build_classifier, make_pipeline
+from .spec import parts_of
 from .tables import grid_notes, render
 
 
@@ -320,12 +322,8 @@ MODEL_FILE = "model.skops"
 
 
 def _fitted_bovw(estimator):
-    step = estimator.named_steps["features"]
-    if isinstance(step, BagOfVisualWords):
-        return step
-    if isinstance(step, FeatureUnion):
-        return dict(step.transformer_list).get("bovw")
-    return None
+    return next((extractor for _, extractor in parts_of(estimator.named_steps["features"])
+                 if isinstance(extractor, BagOfVisualWords)), None)
 
 
 def best_model_lines(best, metrics, model_file, gallery):

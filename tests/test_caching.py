@@ -267,3 +267,30 @@ def test_two_threads_filling_one_store_at_once_get_the_right_features(tmp_path):
     for images, F in zip(parts, results):
         np.testing.assert_array_equal(F, hog.transform(images))
     np.testing.assert_array_equal(features(X), hog.transform(X))
+
+
+# ------------------------------------------------------------ one key rule, one layout
+
+def test_one_key_rule_names_compare_s_files_and_the_image_store(tmp_path):
+    import joblib
+
+    X, y = shapes_and_colours()
+    cache = caching.FeatureCache(tmp_path)
+    hog = HOG().fit(X)
+    assert cache.key(hog, X) == joblib.hash((hog, X)) and cache.key(hog) == joblib.hash(hog)
+    changed = X.copy()
+    changed[0, 0, 0] ^= 1
+    assert len({cache.key(hog, X), cache.key(HOG(orientations=4).fit(X), X),
+                cache.key(hog, changed)}) == 3
+    # compare's feature files: the fitted extractor's with each part's images
+    _compare_features(X, y, tmp_path, "hog")
+    fitted = feature_step("hog").fit(X[::2])
+    ident = caching.versions_id(tmp_path)
+    assert sorted((tmp_path / "features").glob("*.npy")) == sorted(
+        cache.features_file(fitted, images)[0] for images in (X[::2], X[1::2]))
+    assert all(p.name.endswith(f"-{ident}.npy") for p in (tmp_path / "features").iterdir())
+    # CachedFeatures' per-image store: the fitted transformer's folder
+    pipeline.CachedFeatures(HOG(), memory=tmp_path).fit_transform(X[:30])
+    assert list((tmp_path / "image_features").iterdir()) == [
+        cache.image_store(HOG().fit(X[:30])).folder]
+    assert caching.FeatureCache(None).location is None
