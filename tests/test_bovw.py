@@ -4,6 +4,8 @@ import pickle
 
 import numpy as np
 import pytest
+from _expected_failures import BOVW_EXPECTED_FAILURES
+from _helpers import COLOR
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -454,36 +456,9 @@ def test_pipeline_learns_stripes_against_blobs():
 
 
 # ------------------------------------------------------------------ scikit-learn checks
-TABULAR = ("feeds 2-D tabular data of arbitrary width and values; images need "
-           "(n, H, W[, C]) or image_shape (tested on images in "
-           "test_transformer_contract_on_images)")
-EXPECTED_FAILURES = {
-    **{name: TABULAR for name in [
-        "check_fit_score_takes_y", "check_estimators_overwrite_params",
-        "check_dont_overwrite_parameters", "check_estimators_fit_returns_self",
-        "check_readonly_memmap_input", "check_n_features_in_after_fitting",
-        "check_estimators_dtypes", "check_dtype_object", "check_pipeline_consistency",
-        "check_estimators_pickle", "check_f_contiguous_array_estimator",
-        "check_transformer_data_not_an_array", "check_transformer_general",
-        "check_methods_sample_order_invariance", "check_methods_subset_invariance",
-        "check_dict_unchanged", "check_fit_idempotent", "check_fit_check_is_fitted",
-        "check_n_features_in", "check_fit2d_predict1d", "check_set_output_transform",
-        "check_positive_only_tag_during_fit",
-        "check_global_output_transform_pandas", "check_global_set_output_transform_polars",
-        "check_set_output_transform_pandas", "check_set_output_transform_polars",
-        "check_transformer_preserve_dtypes", ]},
-    "check_estimators_empty_data_messages": "expects the tabular '0 feature(s)' message for "
-                                            "shape (n, 0); an image has no such shape",
-    "check_fit2d_1sample": "expects a tabular n_samples=1 error; one image is a valid batch",
-    "check_fit2d_1feature": "expects a tabular n_features=1 error",
-    "check_estimators_nan_inf": "its NaN part passes, then it fits finite 2-D tabular data "
-                                "(NaN / inf errors: test_bad_images_and_not_fitted)",
-}
-
-
 @parametrize_with_checks([BagOfVisualWords(n_words=3, patch_size=2, n_patches=100,
                                            kmeans_max_iter=3, random_state=0)],
-                         expected_failed_checks=lambda est: EXPECTED_FAILURES)
+                         expected_failed_checks=lambda est: BOVW_EXPECTED_FAILURES)
 def test_sklearn_checks(estimator, check):
     check(estimator)
 
@@ -509,3 +484,19 @@ def test_dictionary_is_kmeans_of_the_whitened_patches(kmeans):
     np.testing.assert_allclose(bovw.patch_mean_, mean, rtol=1e-6)
     np.testing.assert_allclose(bovw.dictionary_, km.cluster_centers_, rtol=1e-5, atol=1e-6)
     assert bovw.inertia_ == pytest.approx(km.inertia_, rel=1e-6)
+
+
+def test_bag_of_words_reads_16_bit_as_its_8_bit_copy_and_takes_rgba():
+    from features import BagOfVisualWords
+
+    settings = dict(n_words=4, patch_size=4, n_patches=200, kmeans_max_iter=3, random_state=0)
+    expected = BagOfVisualWords(**settings).fit_transform(COLOR)
+    wide = COLOR.astype(np.uint16) * 257                   # the same image in 16 bits
+    np.testing.assert_array_equal(BagOfVisualWords(**settings).fit_transform(wide), expected)
+    np.testing.assert_array_equal(BagOfVisualWords(**settings).fit_transform(COLOR / 255.0),
+                                  expected)
+    rgba = np.concatenate([COLOR, COLOR[..., :1]], axis=-1)
+    bovw = BagOfVisualWords(**settings).fit(rgba)
+    assert bovw.transform(rgba).shape == expected.shape
+    with pytest.raises(ValueError, match=r"fitted on images of shape \(16, 16, 4\)"):
+        bovw.transform(COLOR)

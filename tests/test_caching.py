@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from test_pipeline import shapes_and_colours
+from _helpers import _dead_pid, shapes_and_colours
 
 import pipeline
 from _pipeline import caching, compare
@@ -294,3 +294,51 @@ def test_one_key_rule_names_compare_s_files_and_the_image_store(tmp_path):
     assert list((tmp_path / "image_features").iterdir()) == [
         cache.image_store(HOG().fit(X[:30])).folder]
     assert caching.FeatureCache(None).location is None
+
+
+# Issue 16, case 9: the feature cache checked up front
+def test_memory_that_cannot_hold_a_cache_is_refused_up_front(tmp_path):
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    with pytest.raises(ValueError, match="is a file; give a folder for the feature cache"):
+        pipeline.make_pipeline("raw", memory=a_file)
+    under_a_file = a_file / "cache"
+    with pytest.raises(ValueError, match="cannot be used as the feature cache .*is a file"):
+        pipeline.make_pipeline("raw", memory=under_a_file)
+    missing = tmp_path / "new" / "cache"
+    pipe = pipeline.make_pipeline("raw", memory=missing, alpha=1e-2)
+    assert not (tmp_path / "new").exists()                  # checked, not made, ...
+    X, y = shapes_and_colours()
+    pipe.fit(X[:40], y[:40])
+    assert missing.is_dir() and os.listdir(missing)         # ... until a fit fills it
+    read_only = tmp_path / "ro"
+    read_only.mkdir()
+    read_only.chmod(0o500)
+    try:
+        if os.access(read_only, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        with pytest.raises(ValueError, match="cannot be used as the feature cache"):
+            pipeline.make_pipeline("raw", memory=read_only / "cache")
+    finally:
+        read_only.chmod(0o700)
+
+
+def test_a_killed_run_s_scratch_cache_is_removed_by_the_next_run(tmp_path, monkeypatch):
+    import tempfile
+
+    from features.atomic import _HOST
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = _dead_pid()
+    orphan = tmp_path / f"pipeline-cache-{_HOST}-{dead}-abc_12"
+    kept = [tmp_path / f"pipeline-cache-{_HOST}-{os.getpid()}-abc_12",      # a live run's
+            tmp_path / f"pipeline-cache-otherhost-{dead}-abc_12",           # another host's
+            tmp_path / "pipeline-cache-mine"]                               # not ours
+    for path in [orphan] + kept:
+        (path / "features").mkdir(parents=True)
+        (path / "features" / "f.npy").write_bytes(b"x" * 100)
+    X, y = shapes_and_colours()
+    pipeline.compare(X, y, features=["hog"], losses=["softmax"], alphas=[1.0], cv=2,
+                     classifier_params={"max_iter": 5})
+    assert not orphan.exists()
+    assert sorted(tmp_path.iterdir()) == sorted(kept)           # its own scratch is gone

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _helpers import shapes_and_colours
 from sklearn.datasets import load_digits
 
 import pipeline
@@ -180,3 +181,17 @@ def test_the_command_line_reports_the_grid_and_its_extensions(tmp_path, capsys):
     assert row["extended"] == [] and row["at_edge"] == "low" and row["best_alpha"] == 100.0
     assert "warning: raw / softmax: the best alpha 100 is still at the low edge" in printed.err
     assert "warning: raw / softmax" in report and "100 (low edge!)" in report
+
+
+# Issue 16, case 8: a generator of splits serves every feature set and loss
+def test_compare_materializes_a_generator_of_splits():
+    X, y = shapes_and_colours(n_per_class=12, size=16)
+    rows_ = np.arange(len(y))
+    splits = ((np.flatnonzero(rows_ % 3 != k), np.flatnonzero(rows_ % 3 == k))
+              for k in range(3))
+    rows = pipeline.compare(X, y, features=["raw", "hog"], losses=["hinge", "softmax"],
+                            alphas=[1e-1], cv=splits, test=(X[::4], y[::4]),
+                            classifier_params={"max_iter": 30})
+    assert len(rows) == 4 and all(len(r["cv_scores"]) == 1 for r in rows)
+    with pytest.raises(ValueError, match="cv must be a number of folds"):
+        pipeline.compare(X, y, cv=2.5)

@@ -8,7 +8,7 @@ import threading
 
 import numpy as np
 import pytest
-from test_io import write_cifar_python
+from _helpers import write_cifar_python
 
 from features import fetch_cifar10
 

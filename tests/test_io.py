@@ -3,6 +3,7 @@ import pickle
 
 import numpy as np
 import pytest
+from _helpers import write_cifar_python
 from PIL import Image
 
 from features import load_cifar10, load_image_folder
@@ -89,25 +90,6 @@ def test_bad_folders(tmp_path):
     (tmp_path / "empty_class").mkdir()
     with pytest.raises(ValueError, match="hold no files"):
         load_image_folder(tmp_path)
-
-
-def write_cifar_python(folder, n_per_batch=4):
-    """A miniature of the official python version, in the same format."""
-    folder.mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    batches = {}
-    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-        images = rng.integers(0, 256, (n_per_batch, 32, 32, 3), dtype=np.uint8)
-        labels = rng.integers(0, 10, n_per_batch).tolist()
-        rows = images.transpose(0, 3, 1, 2).reshape(n_per_batch, 3072)  # R plane, G, B
-        with open(folder / name, "wb") as f:
-            pickle.dump({b"data": rows, b"labels": labels, b"batch_label": name.encode()}, f)
-        batches[name] = (images, labels)
-    names = [b"airplane", b"automobile", b"bird", b"cat", b"deer", b"dog", b"frog",
-             b"horse", b"ship", b"truck"]
-    with open(folder / "batches.meta", "wb") as f:
-        pickle.dump({b"label_names": names, b"num_vis": 3072}, f)
-    return batches
 
 
 def test_load_cifar10_python_version(tmp_path):

@@ -10,10 +10,10 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
+from _helpers import shapes_and_colours
 from sklearn.pipeline import make_union
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from test_pipeline import shapes_and_colours
 
 import pipeline
 from classifiers import LinearSVM, SoftmaxClassifier

@@ -5,10 +5,10 @@ import json
 import os
 import signal
 import time
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from _helpers import _folder, shapes_and_colours, write_folder
 from naive import solver_of
 from PIL import Image
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -17,49 +17,10 @@ from sklearn.pipeline import FeatureUnion
 
 import pipeline
 from _pipeline import cli, report
-from _pipeline.data import subsample
-from _pipeline.staging import publish
 from classifiers import LinearSVM, SoftmaxClassifier
 from features import HOG, ColorHistogram, RawPixels
 
 ALPHAS = [1e-4, 1e-3, 1e-2, 1e-1, 1.0]
-
-
-def shapes_and_colours(n_per_class=30, size=24, seed=0):
-    """Three classes told apart by shape and, less reliably, colour.
-
-    0: a disc, 1: a horizontal bar, 2: a vertical bar, at random places on a
-    noisy background of random brightness; 60% take their class's colour (red,
-    green, blue), the rest a random one of the three.  Edges find the shapes
-    wherever they are; raw pixels cannot, so features beat raw pixels.
-    """
-    rng = np.random.default_rng(seed)
-    images, labels = [], []
-    rows, cols = np.mgrid[:size, :size]
-    colours = np.array([(220, 40, 40), (40, 200, 60), (50, 60, 220)])
-    for label in range(3):
-        for _ in range(n_per_class):
-            image = rng.integers(60, 200) + rng.integers(-20, 20, (size, size, 3))
-            r, c = rng.integers(5, size - 5, 2)
-            if label == 0:
-                mask = (rows - r) ** 2 + (cols - c) ** 2 <= rng.integers(9, 20)
-            elif label == 1:
-                mask = (abs(rows - r) <= 1) & (abs(cols - c) <= rng.integers(4, 6))
-            else:
-                mask = (abs(cols - c) <= 1) & (abs(rows - r) <= rng.integers(4, 6))
-            colour = colours[label] if rng.random() < 0.6 else colours[rng.integers(3)]
-            image[mask] = colour + rng.integers(-30, 30, 3)
-            images.append(np.clip(image, 0, 255).astype(np.uint8))
-            labels.append(label)
-    return np.stack(images), np.array(labels)
-
-
-def write_folder(root, images, labels, names=("disc", "hbar", "vbar")):
-    for i, (image, label) in enumerate(zip(images, labels)):
-        folder = root / names[label]
-        folder.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(image).save(folder / f"{i:04d}.png")
-    return root
 
 
 # --------------------------------------------------------------------------- make_pipeline
@@ -355,18 +316,6 @@ def test_compare_refuses_mismatched_labels():
         pipeline.compare(X, y[:-1])
 
 
-# --------------------------------------------------------------------------- report pieces
-
-def test_weight_images_undo_the_scaling_and_stretch_each_class():
-    coef = np.array([[1.0, 2.0, 3.0, 4.0], [0.0, 0.0, 2.0, 2.0]])
-    scale = np.array([1.0, 2.0, 1.0, 0.5])
-    images = report.weight_images(coef, scale, (2, 2))
-    # Effective weights [1, 1, 3, 8] and [0, 0, 2, 4], stretched to 0..255.
-    np.testing.assert_array_equal(images[0].ravel(), [0, 0, 73, 255])
-    np.testing.assert_array_equal(images[1].ravel(), [0, 0, 128, 255])
-    assert images.dtype == np.uint8 and images.shape == (2, 2, 2)
-
-
 # --------------------------------------------------------------------------- command line
 
 @pytest.fixture(scope="module")
@@ -598,42 +547,6 @@ def test_compare_seeds_the_dictionary_and_names_rows_without_spaces():
     assert dict(union.transformer_list)["bovw"].random_state == 3     # was None: unrepeatable
 
 
-def test_subsample_near_the_full_size_and_with_a_single_image_class():
-    y = np.arange(36) % 3
-    for n in (35, 34, 3):                    # train_test_split refused 35 and 34
-        X_sub, y_sub = subsample(np.arange(36), y, n, 0)
-        assert len(y_sub) == n and set(y_sub) == {0, 1, 2} and np.all(np.diff(X_sub) > 0)
-        assert np.ptp(np.bincount(y_sub)) <= 1
-    y = np.r_[np.zeros(50, int), np.ones(30, int), 2]
-    _, y_sub = subsample(np.arange(81), y, 40, 0)
-    np.testing.assert_array_equal(np.bincount(y_sub), [24, 15, 1])
-    with pytest.raises(ValueError, match="--max-train=2 is fewer than the 3 classes"):
-        subsample(np.arange(36), np.arange(36) % 3, 2, 0, "--max-train")
-
-
-def _folder(root, counts, size=16):
-    """An image folder with ``counts[k]`` images of class ``c{k}``."""
-    rng = np.random.default_rng(0)
-    for k, count in enumerate(counts):
-        (root / f"c{k}").mkdir(parents=True)
-        for i in range(count):
-            Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8)).save(
-                root / f"c{k}" / f"{i}.png")
-    return root
-
-
-def test_load_dataset_names_what_prevents_the_split(tmp_path):
-    single = _folder(tmp_path / "single", [4, 4, 1])
-    with pytest.raises(ValueError, match="class 'c2' has only 1 image; holding out test "
-                                         "images stratified by class needs at least 2"):
-        pipeline.load_dataset(str(single))
-    few = _folder(tmp_path / "few", [3, 3, 3])
-    with pytest.raises(ValueError, match="test_size=0.1 holds out 1 of 9 images"):
-        pipeline.load_dataset(str(few), test_size=0.1)
-    with pytest.raises(NotADirectoryError, match="is a file, not a folder"):
-        pipeline.load_dataset(str(few / "c0" / "0.png"))
-
-
 def test_command_line_data_too_small_for_the_settings_exit_2(image_folder, tmp_path, capsys):
     small = _folder(tmp_path / "small", [8, 8, 8], size=12)
     out = tmp_path / "r"
@@ -687,18 +600,6 @@ def test_command_line_resizes_skips_and_draws_no_hog_on_tiny_images(tmp_path, ca
         "image_size"] == [6, 6]
 
 
-def test_class_templates_name_each_row_by_its_class():
-    binary = SimpleNamespace(coef_=np.array([[1.0, 2.0, 3.0, 4.0]]), classes_=np.array([0, 1]))
-    templates, names = report.class_templates(binary, np.ones(4), (2, 2), ["cat", "dog"])
-    assert names == ["cat", "dog"] and templates.shape == (2, 2, 2)
-    np.testing.assert_array_equal(templates[1].ravel(), [0, 85, 170, 255])    # +w is dog's
-    np.testing.assert_array_equal(templates[0].ravel(), [255, 170, 85, 0])    # -w is cat's
-    # An empty class folder 'bird' has no row: the rows are dog's and cat's, not bird's.
-    missing = SimpleNamespace(coef_=np.eye(3)[:2], classes_=np.array([1, 2]))
-    _, names = report.class_templates(missing, np.ones(3), (3,), ["bird", "cat", "dog"])
-    assert names == ["cat", "dog"]
-
-
 def test_command_line_interrupted_writes_nothing_and_exits_130(image_folder, tmp_path,
                                                                monkeypatch, capsys):
     def interrupted(*args, **kwargs):
@@ -733,27 +634,6 @@ def test_command_line_cleans_up_on_sigterm(image_folder, tmp_path, monkeypatch):
         assert handler is not None and handler.__name__ == "<lambda>"     # ours, restored
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def test_publish_puts_the_old_report_back_when_interrupted(tmp_path, monkeypatch):
-    out, staging = tmp_path / "report", tmp_path / ".report-new"
-    out.mkdir()
-    (out / "report.md").write_text("old")
-    staging.mkdir()
-    (staging / "report.md").write_text("new")
-    real_replace, calls = os.replace, []
-
-    def replace(src, dst):
-        calls.append(src)
-        if len(calls) == 2:             # staging -> out, after out moved aside
-            raise KeyboardInterrupt
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", replace)
-    with pytest.raises(KeyboardInterrupt):
-        publish(staging, out)
-    assert (out / "report.md").read_text() == "old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".report-new", "report"]
 
 
 def test_command_line_help_is_complete(capsys):
