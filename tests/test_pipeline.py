@@ -694,8 +694,8 @@ def test_python_pipeline_py_runs_as_a_process(image_folder, tmp_path):
 
 def test_a_seeded_run_repeats_its_results_exactly(image_folder, tmp_path):
     argv = ["--dataset", str(image_folder), "--features", "raw", "bovw", "--words", "8",
-            "--loss", "hinge", "softmax", "--alphas", "1e-2", "1", "--cv", "2",
-            "--seed", "3", "--quiet"]
+            "--loss", "hinge", "softmax", "--alphas", "1e-2", "1", "--extend", "0",
+            "--cv", "2", "--seed", "3", "--quiet"]
     runs = []
     for name in ("a", "b"):
         assert pipeline.main(argv + ["--out", str(tmp_path / name)]) == 0
@@ -715,8 +715,8 @@ def test_compare_test_accuracy_is_the_refit_pipelines_score():
     # fit from zeros; both reach the same optimum, to the tolerance.
     tight = {"tol": 1e-6, "max_iter": 2000}
     rows = pipeline.compare(X, y, features=["hog+color"], losses=["hinge", "softmax"],
-                            alphas=[1e-2, 1.0], test=(X_test, y_test), random_state=0,
-                            classifier_params=tight)
+                            alphas=[1e-2, 1.0], extend=0, test=(X_test, y_test),
+                            random_state=0, classifier_params=tight)
     for row in rows:
         pipe = pipeline.make_pipeline("hog+color", row["loss"], alpha=row["best_alpha"],
                                       random_state=0, **tight).fit(X, y)
