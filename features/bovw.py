@@ -246,8 +246,9 @@ class BagOfVisualWords(ImageTransformer):
     whiten_eps : float, default=1.0
         Added to the covariance's eigenvalues.  The paper's 0.1 amplifies the
         weakest directions of patch space ten times more; on JPEG images
-        (CIFAR-10 as shared here) those hold mostly compression noise, and 1.0
-        gives about 2 points more accuracy (0.3 to 3 do about as well).
+        (CIFAR-10 as shared here) those hold mostly compression noise, which
+        1.0 damps: it scored higher on this project's CIFAR-10 validation
+        split.
     encoding : {'triangle', 'hard', 'soft_threshold'}, default='triangle'
         ``'triangle'``: ``max(0, mean(z) - z_k)`` of the distances ``z_k`` to
         the words; ``'hard'``: 1 for the nearest word, 0 elsewhere (word
@@ -262,24 +263,21 @@ class BagOfVisualWords(ImageTransformer):
     power : float in (0, 2], default=0.5
         Every pooled code is raised to this power.  The square root (power
         normalisation [4]_) damps the words that fire all over an image
-        relative to the rare ones; it is worth about 1.5 points of CIFAR-10
-        accuracy with a linear classifier.  1.0 gives the paper's sums.
+        relative to the rare ones, which helps a linear classifier.  1.0
+        gives the paper's sums.
     mirror : bool, default=True
         Add the pooled codes of each image's mirror image (flipped left to
         right) to its own, so that the features do not change when an image
         is flipped.  A linear classifier on these features scores an image
         and its mirror image alike, as training on mirrored copies of the
         training images and averaging the scores of both orientations would,
-        without doubling the training set: 2.8 points of CIFAR-10 validation
-        accuracy (0.748 to 0.775), where the mirrored copies gained less in
-        three times the training time.  It doubles the work of ``transform``.
+        without doubling the training set.  It doubles the work of
+        ``transform``.
     kmeans : {'minibatch', 'lloyd'}, default='minibatch'
         scikit-learn's ``MiniBatchKMeans`` (batches of 4096, initialised with
         random patches, small clusters re-seeded as it goes, stopped when
         its smoothed inertia stalls: about 3 epochs) or ``KMeans`` (Lloyd,
-        random patches as initial centroids).  Mini-batch words gave about
-        one point more accuracy than 30 Lloyd iterations, in less than half
-        the time.
+        random patches as initial centroids).
     kmeans_max_iter : int, default=10
         Epochs of mini-batch k-means at most, or iterations of Lloyd's algorithm.
     image_shape : tuple or None, default=None
@@ -329,8 +327,8 @@ class BagOfVisualWords(ImageTransformer):
     code at stride 1, sums over the quadrants), with four departures chosen
     on the CIFAR-10 validation split of this project: ``whiten_eps=1.0``
     instead of 0.1, the square root of the pooled codes (``power=0.5``) and
-    mini-batch k-means, each worth one to two points of accuracy, and the
-    mirror image's codes added (``mirror=True``), worth 2.8 points.  ``mirror=False,
+    mini-batch k-means, and the mirror image's codes added (``mirror=True``);
+    README ("Measured") has the mirror's worth.  ``mirror=False,
     power=1.0, whiten_eps=0.1, kmeans='lloyd', kmeans_max_iter=50`` is the
     paper's setting.
 
