@@ -600,6 +600,9 @@ def bench_linearsvc(X_train, X_val, y_train, y_val, n, repeats, cap):
     def median(side, alpha):
         return float(np.median(grid[side][alpha][1]))
 
+    for side, alpha in sorted(timed_settings, key=lambda s: list(sides).index(s[0])):
+        print(f"  {side:<26} {label(side, alpha):<12} timed fits (the grid's first): "
+              + ", ".join(f"{t:.2f}" for t in grid[side][alpha][1]) + " s", flush=True)
     print(f"  load average at the end: {os.getloadavg()}", flush=True)
     lines = []
     a_ours = best_of(ours_side)
