@@ -10,9 +10,8 @@ minutes a fit).  scikit-learn's version and each side's float type printed.
 Sections (all by default, or pick with --sections):
 
 * exact: LinearSVM's default solver (optimizer='exact', to a certified duality
-  gap of 1e-3) against LinearSVC (liblinear's dual, one-vs-rest),
-  SGDClassifier(hinge) and 20 epochs of momentum (the old default), at one
-  alpha, on 20,000 standardized raw-pixel images (alpha=1e-3) and on the
+  gap of 1e-3) against SGDClassifier(hinge) and 20 epochs of momentum (the old
+  default), at one alpha, on 20,000 standardized raw-pixel images (alpha=1e-3) and on the
   bag-of-words features of 45,000 (1,600 words, alpha=1e-2, the hinge's best
   on validation): time, validation accuracy, and each model's multiclass-hinge
   objective against the certified lower bound;
@@ -28,15 +27,31 @@ Sections (all by default, or pick with --sections):
   iterates through scikit-learn's fit callbacks), the fewest iterations that
   reach the target are checked in float64 and timed as plain fits; and a
   5-value alpha path with warm starts against 5 cold fits;
+* linearsvc: LinearSVM() (the exact solver, its default tol) against
+  LinearSVC given its best, on the first --peer-n (10,000) standardized
+  raw-pixel images, float32 for ours and float64 for liblinear:
+  OneVsRestClassifier(LinearSVC(loss='hinge', dual=True), n_jobs=2) and
+  LinearSVC(multi_class='crammer_singer') (one core; a different multiclass
+  objective from our Weston-Watkins hinge: the largest margin violation
+  instead of their sum; liblinear also penalizes the intercept).  Each side
+  tunes its own regularization on the validation split (alpha; C = 1 /
+  (alpha n) as the starting correspondence), every fit to its own
+  convergence (n_iter_ printed, ConvergenceWarnings printed): the best
+  accuracy of each, its time, and the time to equal accuracy (the better
+  side's fastest setting reaching the other's best).  Crammer-Singer fits are
+  capped by wall clock (--peer-cap), as scikit-learn does not pass max_iter
+  to that solver;
 * defaults: LinearSVM(alpha=a) and SoftmaxClassifier(alpha=a) with the
   defaults before and now, against LogisticRegression and SGDClassifier,
   alpha picked from {1e-3, 1e-2, 1e-1} on validation (one fit each).
 
 Run: python bench/bench_classifier.py [--repeats 3] [--epochs 20] [--no-linearsvc]
-     [--sections exact curves compare lbfgs defaults]
+     [--sections exact curves compare lbfgs linearsvc defaults] [--peer-n 10000]
+     [--peer-cap 200]
 """
 
 import argparse
+import os
 import warnings
 
 import numpy as np
@@ -301,10 +316,13 @@ def svm_objective(clf, X, y, alpha, margin=1.0):
     return J
 
 
-def bench_exact(data, alpha, repeats, with_linearsvc, what):
-    """optimizer='exact' to a certified gap of 1e-3 against LinearSVC and SGDClassifier."""
+def bench_exact(data, alpha, repeats, what):
+    """optimizer='exact' to a certified gap of 1e-3 against SGDClassifier and momentum.
+
+    LinearSVC has its own section (:func:`bench_linearsvc`), tuned and to
+    convergence.
+    """
     X_train, X_val, y_train, y_val = data
-    n = len(y_train)
     fits = {
         "exact": lambda: LinearSVM(alpha=alpha, tol=1e-3).fit(X_train, y_train),
         "momentum (the old default)": lambda: LinearSVM(
@@ -312,11 +330,6 @@ def bench_exact(data, alpha, repeats, with_linearsvc, what):
         "SGDClassifier(hinge)": lambda: SGDClassifier(
             loss="hinge", alpha=alpha, n_jobs=2, random_state=0).fit(X_train, y_train),
     }
-    if with_linearsvc:
-        # liblinear's dual coordinate descent, one-vs-rest: 1/2 ||w||^2 + C sum
-        # hinge per class is alpha/2 ||w||^2 + mean hinge for C = 1 / (alpha n).
-        fits["LinearSVC(hinge)"] = lambda: LinearSVC(
-            loss="hinge", dual=True, C=1 / (alpha * n), random_state=0).fit(X_train, y_train)
     models_, seconds = {}, {}
     for name, fit in fits.items():
         models_[name], first = timed(fit)
@@ -418,12 +431,221 @@ def bench_defaults(X_train, X_val, y_train, y_val, epochs):
     return lines
 
 
+# Fair peers of the exact solver (issue 24): each side tunes its own
+# regularization on the same validation split, to its own convergence.
+PEER_ALPHAS = [10.0, 3.0, 1.0, 0.3]           # strongest first; C = 1 / (alpha n) below
+OVR_MAX_ITER = 2000
+CS_SOLVER_MAX_ITER = 100000   # liblinear's own bound: scikit-learn does not pass max_iter to it
+
+
+def _fit_in_child(make, X, y, conn):
+    model, seconds = timed(lambda: make().fit(X, y))
+    conn.send((model, seconds))
+    conn.close()
+
+
+def fit_within(make, X, y, cap):
+    """Fit ``make()`` in a forked child process; (model, seconds), or None after ``cap`` s.
+
+    scikit-learn's Crammer-Singer fit ignores ``max_iter``, so a wall-clock cap
+    is the only way to stop a fit that would run for an hour; the child is
+    ended and the fit reported as unfinished.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    parent, child = context.Pipe(duplex=False)
+    process = context.Process(target=_fit_in_child, args=(make, X, y, child))
+    process.start()
+    child.close()
+    result = parent.recv() if parent.poll(cap) else None
+    if result is None:
+        process.terminate()
+    process.join()
+    return result
+
+
+def ovr_convergence(model):
+    """'converged' or 'did NOT converge', and the classes' largest n_iter_.
+
+    The warnings of one-vs-rest's worker processes do not reach this one, so
+    convergence is read from each binary LinearSVC's n_iter_ against max_iter.
+    """
+    n_iter = [int(est.n_iter_) for est in model.estimators_]
+    stopped = sum(k >= OVR_MAX_ITER for k in n_iter)
+    state = "converged" if not stopped else f"did NOT converge ({stopped} classes at max_iter)"
+    return f"n_iter_ per class {n_iter}, {state}"
+
+
+def bench_linearsvc(X_train, X_val, y_train, y_val, n, repeats, cap):
+    """Our LinearSVM (default exact solver) against LinearSVC given its best.
+
+    ``n`` training images, 2 cores each: ours with 2 BLAS threads,
+    OneVsRestClassifier(LinearSVC(hinge, dual), n_jobs=2) on 2 processes,
+    LinearSVC(crammer_singer) on one (liblinear has no threads).  Each side's
+    regularization comes from the same grid, in its own units (C = 1 / (alpha
+    n) as the starting correspondence), strongest first, stopped at the first
+    setting whose validation accuracy falls below the best so far or whose fit
+    did not finish.  The grid fits, run alternately, are the first repeat; the
+    settings reported are fitted ``repeats - 1`` more times, alternately, and
+    timed by their median.
+    """
+    from sklearn.multiclass import OneVsRestClassifier
+    from threadpoolctl import threadpool_limits
+
+    X, y = X_train[:n], y_train[:n]
+    X64, X_val64 = X.astype(np.float64), X_val.astype(np.float64)
+
+    def ours(alpha):
+        def fit():
+            with threadpool_limits(limits=2, user_api="blas"):
+                return LinearSVM(alpha=alpha).fit(X, y)
+        return fit
+
+    def ovr(alpha):
+        return lambda: OneVsRestClassifier(LinearSVC(
+            loss="hinge", dual=True, C=1 / (alpha * n), max_iter=OVR_MAX_ITER,
+            random_state=0), n_jobs=2).fit(X64, y)
+
+    def crammer_singer(alpha):
+        def fit():
+            result = fit_within(lambda: LinearSVC(
+                multi_class="crammer_singer", C=1 / (alpha * n), max_iter=CS_SOLVER_MAX_ITER,
+                random_state=0), X64, y, cap)
+            if result is None:
+                raise TimeoutError
+            return result[0]
+        return fit
+
+    sides = {"LinearSVM (ours)": (ours, X_val, "alpha"),
+             "LinearSVC one-vs-rest": (ovr, X_val64, "C"),
+             "LinearSVC crammer_singer": (crammer_singer, X_val64, "C")}
+    print(f"  {n} training images, {len(y_val)} validation (figures are validation "
+          f"accuracy, not test); alphas {PEER_ALPHAS}, C = 1 / (alpha * {n}); "
+          f"one-vs-rest max_iter={OVR_MAX_ITER}; crammer_singer capped at {cap:g} s a fit",
+          flush=True)
+    def label(side, alpha):
+        unit = sides[side][2]
+        return f"alpha={alpha:g}" if unit == "alpha" else f"C={1 / (alpha * n):.3g}"
+
+    print(f"  load average at the start (1, 5, 15 min): {os.getloadavg()} on "
+          f"{os.cpu_count()} cpus (above the cpus: shared with other work)", flush=True)
+    # Start one-vs-rest's worker processes, so that no timed fit pays for it.
+    OneVsRestClassifier(LinearSVC(loss="hinge"), n_jobs=2).fit(X64[:200], y[:200])
+    grid = {side: {} for side in sides}          # alpha -> (accuracy, [seconds])
+    open_sides = set(sides)
+    for alpha in PEER_ALPHAS:
+        for side, (make, Xv, _) in sides.items():
+            if side not in open_sides:
+                continue
+            setting = label(side, alpha)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ConvergenceWarning)
+                try:
+                    model, seconds = timed(make(alpha))
+                except TimeoutError:
+                    print(f"  {side:<26} {setting:<12} did NOT finish within {cap:g} s "
+                          "(ended); larger C takes longer: grid stopped", flush=True)
+                    open_sides.discard(side)
+                    continue
+            acc = model.score(Xv, y_val)
+            if side.startswith("LinearSVM"):
+                state = (f"n_iter_ {model.n_iter_}, certified gap "
+                         f"{model.dual_gap_ / model.loss_curve_[-1]:.2g} of the objective")
+            elif "one-vs-rest" in side:
+                state = ovr_convergence(model)
+            else:
+                n_iter = int(np.max(model.n_iter_))
+                state = f"n_iter_ {n_iter}, " + (
+                    "converged" if n_iter < CS_SOLVER_MAX_ITER else "did NOT converge")
+            for warning in caught:
+                print(f"    ConvergenceWarning: {warning.message}", flush=True)
+            print(f"  {side:<26} {setting:<12} validation {acc:.4f}  fit {seconds:7.2f} s  "
+                  f"{state}", flush=True)
+            best = max((a for a, _ in grid[side].values()), default=-1.0)
+            grid[side][alpha] = (acc, [seconds])
+            if acc < best:
+                open_sides.discard(side)
+
+    def best_of(side):
+        return max(grid[side], key=lambda a: grid[side][a][0]) if grid[side] else None
+
+    def fastest_reaching(side, target):
+        reach = [a for a, (acc, _) in grid[side].items() if acc >= target]
+        return min(reach, key=lambda a: grid[side][a][1][0]) if reach else None
+
+    ours_side = "LinearSVM (ours)"
+    pairs = []                        # (peer, lower side, its best, higher side, its setting)
+    timed_settings = {(side, best_of(side)) for side in sides if best_of(side) is not None}
+    for peer in ("LinearSVC one-vs-rest", "LinearSVC crammer_singer"):
+        if best_of(peer) is None:
+            continue
+        a_ours, a_peer = best_of(ours_side), best_of(peer)
+        if grid[ours_side][a_ours][0] >= grid[peer][a_peer][0]:
+            low, high = (peer, a_peer), ours_side
+        else:
+            low, high = (ours_side, a_ours), peer
+        reach = fastest_reaching(high, grid[low[0]][low[1]][0])
+        pairs.append((peer, low, (high, reach)))
+        timed_settings.add((high, reach))
+    for _ in range(repeats - 1):                      # alternated repeats
+        for side, alpha in sorted(timed_settings, key=lambda s: list(sides).index(s[0])):
+            try:
+                grid[side][alpha][1].append(timed(sides[side][0](alpha))[1])
+            except TimeoutError:                      # counted as the cap: a lower bound
+                print(f"  {side} {label(side, alpha)}: a repeat did NOT finish within "
+                      f"{cap:g} s, counted as {cap:g} s", flush=True)
+                grid[side][alpha][1].append(float(cap))
+
+    def median(side, alpha):
+        return float(np.median(grid[side][alpha][1]))
+
+    for side, alpha in sorted(timed_settings, key=lambda s: list(sides).index(s[0])):
+        print(f"  {side:<26} {label(side, alpha):<12} timed fits (the grid's first): "
+              + ", ".join(f"{t:.2f}" for t in grid[side][alpha][1]) + " s", flush=True)
+    print(f"  load average at the end: {os.getloadavg()}", flush=True)
+    lines = []
+    a_ours = best_of(ours_side)
+    for peer in ("LinearSVC one-vs-rest", "LinearSVC crammer_singer"):
+        a_peer = best_of(peer)
+        if a_peer is None:
+            print(f"  {peer}: no fit finished, no figure", flush=True)
+            continue
+        t_ours, t_peer = median(ours_side, a_ours), median(peer, a_peer)
+        lines.append(summary(
+            f"raw pixels, {n} images, each side's best regularization on validation, "
+            f"median of {repeats}: LinearSVM (exact) vs {peer}",
+            f"{t_ours:.2f} s, acc {grid[ours_side][a_ours][0]:.4f} ({label(ours_side, a_ours)})",
+            f"{t_peer:.2f} s, acc {grid[peer][a_peer][0]:.4f} ({label(peer, a_peer)})",
+            f"time ratio peer / ours {t_peer / t_ours:.2f}, "
+            f"{grid[ours_side][a_ours][0] - grid[peer][a_peer][0]:+.4f} accuracy (validation)"))
+    for peer, (low, a_low), (high, a_high) in pairs:
+        target = grid[low][a_low][0]
+        t_low, t_high = median(low, a_low), median(high, a_high)
+        ours_is_high = high == ours_side
+        ours_t, peer_t = (t_high, t_low) if ours_is_high else (t_low, t_high)
+        ratio = peer_t / ours_t
+        lines.append(summary(
+            f"raw pixels, {n} images, time to equal accuracy {target:.4f} (validation; the "
+            f"best of {low}), median of {repeats}: LinearSVM (exact) vs {peer}",
+            f"{ours_t:.2f} s ({label(ours_side, a_high if ours_is_high else a_low)}"
+            + (", reaches it" if ours_is_high else ", its best") + ")",
+            f"{peer_t:.2f} s ({label(peer, a_low if ours_is_high else a_high)}"
+            + (", its best" if ours_is_high else ", reaches it") + ")",
+            f"{ratio:.1f}x faster" if ratio >= 1 else f"{1 / ratio:.1f}x slower"))
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--no-linearsvc", action="store_true",
-                        help="skip LinearSVC (minutes per fit on CIFAR-10)")
+                        help="skip the linearsvc section (minutes per fit on CIFAR-10)")
+    parser.add_argument("--peer-n", type=int, default=10000,
+                        help="linearsvc: training images (the first of the 45,000)")
+    parser.add_argument("--peer-cap", type=float, default=200.0,
+                        help="linearsvc: seconds a crammer_singer fit may take")
     parser.add_argument("--no-path", action="store_true",
                         help="lbfgs: skip the timing of the warm-started alpha path")
     parser.add_argument("--no-unpreconditioned", action="store_true",
@@ -431,25 +653,26 @@ def main():
     parser.add_argument("--reference-iter", type=int, default=1000,
                         help="lbfgs: iterations of the two long runs that set J*")
     parser.add_argument("--sections", nargs="+",
-                        default=["exact", "curves", "compare", "lbfgs", "defaults"],
-                        choices=["exact", "curves", "compare", "lbfgs", "defaults"])
+                        default=["exact", "curves", "compare", "lbfgs", "linearsvc", "defaults"],
+                        choices=["exact", "curves", "compare", "lbfgs", "linearsvc", "defaults"])
     args = parser.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
 
     name, X_train, X_val, y_train, y_val = load_data()
     print(machine_line())
-    print(f"scikit-learn {sklearn.__version__}; our solvers compute in the dtype of X "
-          "(float32 here), LinearSVC (liblinear) and SGDClassifier in float64 (their only "
-          "choice), on the same float32 arrays; 2 threads each (n_jobs=2 for "
-          "SGDClassifier's one-vs-rest, BLAS's 2 threads for ours; liblinear has one)")
+    print(f"scikit-learn {sklearn.__version__}, numpy {np.__version__}; our solvers compute "
+          "in the dtype of X (float32 here), LinearSVC (liblinear) and SGDClassifier in "
+          "float64 (their only choice; LinearSVC gets float64 arrays); 2 threads each "
+          "(n_jobs=2 for the one-vs-rest peers, BLAS's 2 threads for ours; liblinear's "
+          "crammer_singer has one)")
     print(f"data: {name}, {X_train.shape[1]} features, float32", flush=True)
     lines = []
     if "exact" in args.sections:
         lines += bench_exact((X_train[:20000], X_val, y_train[:20000], y_val), 1e-3,
-                             args.repeats, not args.no_linearsvc, "raw pixels, 20,000 images")
+                             args.repeats, "raw pixels, 20,000 images")
         bovw = standardized_features("bovw")
         if bovw is not None:
-            lines += bench_exact(bovw, 1e-2, args.repeats, not args.no_linearsvc,
+            lines += bench_exact(bovw, 1e-2, args.repeats,
                                  "bag of words (1,600 words), 45,000 images")
     if "curves" in args.sections:
         lines += bench_alpha_curves((X_train, X_val, y_train, y_val),
@@ -463,6 +686,9 @@ def main():
         lines += bench_lbfgs(X_train, X_val, y_train, y_val, args.repeats,
                              path=not args.no_path, reference_iter=args.reference_iter,
                              unpreconditioned=not args.no_unpreconditioned)
+    if "linearsvc" in args.sections and not args.no_linearsvc:
+        lines += bench_linearsvc(X_train, X_val, y_train, y_val, args.peer_n, args.repeats,
+                                 args.peer_cap)
     if "defaults" in args.sections:
         lines += bench_defaults(X_train, X_val, y_train, y_val, args.epochs)
     if "compare" in args.sections:
