@@ -108,6 +108,50 @@ def test_each_split_continues_its_warm_path_from_its_own_solution_at_the_edge(mo
     assert sorted(tests_seen.values()) == [0, 10, 20]
 
 
+def test_the_refit_starts_from_the_mean_of_the_splits_solutions_at_the_best_alpha(monkeypatch):
+    found, _ = _search(monkeypatch, peak=1.0, grid=[1e-1, 1.0, 10.0], extend=0)
+    assert found.alphas[found.best] == 1.0
+    # the fake solutions at alpha 1 are coef 1 and intercept [first test row, 1, 0]
+    # on splits whose first test rows are 0, 10 and 20
+    np.testing.assert_array_equal(found.start["coef_init"], np.full((3, 2), 1.0))
+    np.testing.assert_array_equal(found.start["intercept_init"], [10.0, 1.0, 0.0])
+
+
+@pytest.mark.parametrize("loss", ["hinge", "softmax"])
+def test_a_split_s_warm_path_starts_from_the_given_solution_then_from_each_last_one(
+        monkeypatch, loss):
+    # What each fit of one split's path starts from: ``start`` (a neighbouring
+    # alpha's solution) for the strongest alpha, then the solution just found.
+    # The full-batch solvers reach the same optimum from any start, so the
+    # scores alone cannot tell a path started from the wrong point.
+    from _pipeline.presets import scaled_classifier
+    from classifiers.linear import LinearClassifier
+
+    fits = []
+    original = LinearClassifier._fit
+
+    def spy(self, X, y, sample_weight, *, coef_init=None, **kwargs):
+        warm = coef_init is None and self.warm_start and hasattr(self, "coef_")
+        begin = coef_init if coef_init is not None else (self.coef_.copy() if warm else None)
+        result = original(self, X, y, sample_weight, coef_init=coef_init, **kwargs)
+        fits.append({"alpha": self.alpha, "begin": begin, "end": self.coef_.copy()})
+        return result
+
+    monkeypatch.setattr(LinearClassifier, "_fit", spy)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 5))
+    y = np.arange(60) % 3
+    X[np.arange(60), y] += 2.0
+    train, test = np.arange(40), np.arange(40, 60)
+    start = (rng.standard_normal((3, 5)), rng.standard_normal(3))
+    tail = scaled_classifier(loss, tol=1e-4)
+    compare_module._fold_scores(None, tail, X, y, train, test, [1e-2, 1.0, 1e-1], start)
+    assert [fit["alpha"] for fit in fits] == [1.0, 1e-1, 1e-2]
+    np.testing.assert_array_equal(fits[0]["begin"], start[0])
+    for before, fit in zip(fits, fits[1:]):
+        np.testing.assert_array_equal(fit["begin"], before["end"])
+
+
 def test_an_extended_search_scores_as_a_search_over_the_whole_grid(digits):
     # The warm path continued past the edge reaches the optima a search over
     # the extended grid reaches from scratch: the same scores, the same pick.

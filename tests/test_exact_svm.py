@@ -411,6 +411,43 @@ def test_preconditioner_is_the_inverse_of_curvature_times_the_second_moment_plus
                                    rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.parametrize("module, make", [
+    ("exact", lambda: LinearSVM(alpha=1.0, tol=1e-3)),
+    ("full_batch", lambda: SoftmaxClassifier(alpha=1e-2, optimizer="lbfgs", tol=1e-6)),
+], ids=["exact", "lbfgs"])
+def test_the_preconditioner_follows_the_loss_curvature_of_the_latest_point(monkeypatch, module,
+                                                                         make):
+    # M = h Sigma + alpha I with h the loss's curvature where the solver stands:
+    # h changes as margins are met (hinge) or probabilities sharpen (softmax).
+    # A constant h or no preconditioner at all still converges (L-BFGS scales
+    # H0), so the scores alone cannot tell them from the right one.
+    import importlib
+
+    from classifiers.preconditioning import SecondMoment
+
+    solver = importlib.import_module(f"classifiers.{module}")
+    computed, used = [], []
+    original_curvature, original_inverse = solver.loss_curvature, SecondMoment.inverse
+
+    def curvature(*args, **kwargs):
+        computed.append(original_curvature(*args, **kwargs))
+        return computed[-1]
+
+    def inverse(self, h, alpha):
+        used.append((h, alpha))
+        return original_inverse(self, h, alpha)
+
+    monkeypatch.setattr(solver, "loss_curvature", curvature)
+    monkeypatch.setattr(SecondMoment, "inverse", inverse)
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X[:300])
+    clf = make().fit(X, y[:300])
+    assert clf.n_iter_ > 3 and len(used) >= clf.n_iter_ - 2
+    assert [h for h, _ in used] == computed
+    assert all(alpha == clf.alpha for _, alpha in used)
+    assert len(set(computed)) > 2 and min(computed) > 0
+
+
 def test_loss_curvature_is_the_average_diagonal_of_the_losses_hessian():
     rng = np.random.default_rng(1)
     n, C = 30, 4
