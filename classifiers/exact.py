@@ -365,11 +365,12 @@ def fit(estimator, P, X, y, sw, optimizer, previous=None):
     owner = type(estimator).__name__
     max_iter = DEFAULT_MAX_ITER if estimator.max_iter is None else estimator.max_iter
     tol = DEFAULT_TOL if estimator.tol is None else estimator.tol
+    squared = estimator.loss == "squared_hinge"
     memory = previous
     if memory is not None and memory.pairs and memory.pairs[0][0].shape != P.shape:
         memory = memory._replace(pairs=[])
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        result = minimize_svm(P, X, y, sw, squared=estimator.loss == "squared_hinge",
+        result = minimize_svm(P, X, y, sw, squared=squared,
                               margin=estimator.margin, alpha=estimator.alpha,
                               fit_intercept=estimator.fit_intercept, tol=tol,
                               max_iter=max_iter, settings=optimizer, memory=memory,
@@ -380,13 +381,16 @@ def fit(estimator, P, X, y, sw, optimizer, previous=None):
     if stuck_at_zero or not np.isfinite(result.objective):
         overflowed(owner, X)
     relative = result.gap / result.objective if result.objective > 0 else 0.0
-    start = result.loss_curve[0] if result.loss_curve else np.inf
+    # The objective of zero weights: each sample's n_classes - 1 terms at the
+    # margin.  Not its start's: a warm start (the last alpha's optimum) or a
+    # coef_init may already be far below it, or far above.
+    untrained = (P.shape[0] - 1) * estimator.margin ** (2 if squared else 1)
     if (result.status == "precision" and not relative <= UNTRAINED
-            and not result.objective < UNTRAINED * start):
+            and not result.objective < UNTRAINED * untrained):
         # float64 could not go further either: the certificate cannot even
         # say the model is within a factor 2 of the optimum, and the
-        # objective has not even halved from its start (a fit that has, on
-        # nearly separable data at a tiny alpha, keeps its warning)
+        # objective is not even half that of zero weights (a fit below it,
+        # e.g. on nearly separable data at a tiny alpha, keeps its warning)
         raise DivergenceError(
             f"{owner} (exact) could not lower the objective any further "
             f"after {result.n_iter} iterations, in float64 arithmetic too, with a "
