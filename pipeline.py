@@ -6,9 +6,9 @@ command line), which imports the libraries :mod:`features` and
 :mod:`classifiers` and is imported by nothing but this module.
 
 * :func:`make_pipeline` builds ``features -> StandardScaler -> classifier``
-  from short names (``'raw'``, ``'hog'``, ``'color'``, ``'bovw'`` and unions
-  such as ``'hog+color'``; :data:`FEATURES`) and a loss name
-  (:data:`LOSSES`), every loss trained to its optimum.
+  from short names (``'raw'``, ``'hog'``, ``'color'``, ``'bovw'``, ...: the
+  registry :data:`FEATURES`; unions such as ``'hog+color'``) and a loss
+  name (:data:`LOSSES`), every loss trained to its optimum.
 * :func:`compare` grid-searches the regularization strength of each feature
   set and loss with every cross-validation split's features computed once
   (:class:`CachedFeatures`), refits the best, and scores it on test data.

@@ -40,10 +40,23 @@ def hog_preset():
     return HOG(transform_sqrt=True, block_norm="L1-sqrt")
 
 
+def hog_fine_preset():
+    # The same HOG on cells of 4x4 pixels: the shapes of parts of the object,
+    # which 8x8 cells on a 32x32 image blur (README, "Measured": beside the
+    # 8x8 cells and the colour histograms, +3 to +4 points of accuracy).
+    return HOG(transform_sqrt=True, block_norm="L1-sqrt", pixels_per_cell=(4, 4))
+
+
 def _color():
     # The 8x8x8 HSV colour cube, square-rooted (Hellinger): the best colour
     # histogram beside HOG in the accuracy study (README, "Measured").
     return ColorHistogram(mode="joint", bins=8, power=0.5)
+
+
+def _color_grid():
+    # Where the colours are: a coarser 4x4x4 cube in each quadrant of the
+    # image (sky above, ground below), square-rooted as the global one.
+    return ColorHistogram(mode="joint", bins=4, grid=(2, 2), power=0.5)
 
 
 def _bovw():
@@ -173,6 +186,14 @@ FEATURES = {
     "color": Feature(_color, "ColorHistogram(mode='joint', bins=8, power=0.5): the 8x8x8 HSV "
                              "cube, square-rooted, 512 features",
                      check=check_color_settings, probe=probe_transform),
+    "hogfine": Feature(hog_fine_preset, "HOG(transform_sqrt=True, block_norm='L1-sqrt', "
+                                        "pixels_per_cell=(4, 4)): 4x4 cells, 2x2 blocks, "
+                                        "1,764 features on 32x32 images",
+                       check=check_hog_settings, probe=probe_transform),
+    "colorgrid": Feature(_color_grid, "ColorHistogram(mode='joint', bins=4, grid=(2, 2), "
+                                      "power=0.5): a 4x4x4 HSV cube per quadrant, "
+                                      "square-rooted, 256 features",
+                         check=check_color_settings, probe=probe_transform),
     "bovw": Feature(_bovw, "BagOfVisualWords(): Coates-style k-means words on 6x6 patches, "
                            "triangle code, quadrant pooling, square-rooted, mirror images "
                            "added",

@@ -85,7 +85,8 @@ def make_parser():
                              "~/scikit_learn_data), or a folder: <class>/<image> images, "
                              "train/ and test/ image folders, or the CIFAR-10 python version "
                              "(a local folder named cifar10: write ./cifar10)")
-    parser.add_argument("--features", nargs="+", default=["raw", "hog+color", "bovw"],
+    parser.add_argument("--features", nargs="+",
+                        default=["raw", "hog+hogfine+color+colorgrid", "bovw"],
                         metavar="SPEC",
                         help=f"feature sets: {', '.join(FEATURES)}, or unions joined by '+'")
     parser.add_argument("--loss", nargs="+", default=["hinge"], dest="losses",

@@ -136,7 +136,8 @@ def make_pipeline(features="hog+color", loss="hinge", *, memory=None, feature_pa
     Parameters
     ----------
     features : str, default='hog+color'
-        ``'raw'``, ``'hog'``, ``'color'``, ``'bovw'``, or names joined by
+        ``'raw'``, ``'hog'``, ``'color'``, ``'hogfine'``, ``'colorgrid'``,
+        ``'bovw'``, or names joined by
         ``+`` for a :class:`~sklearn.pipeline.FeatureUnion` (see
         :data:`FEATURES` for what each builds).
     loss : {'hinge', 'squared_hinge', 'softmax'}, default='hinge'

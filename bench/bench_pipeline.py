@@ -13,11 +13,13 @@ alternated, medians of ``--repeats``, with the images each transforms.
 
 Section ``full`` (``--full``): the main job on the whole data set, as a user
 runs it, ``python pipeline.py --dataset ../shared/data/cifar10/train
---max-train 0 --max-test 0 --words 1600`` (raw, hog+color and bovw; hinge; 5
-alphas x 3 folds; refit; report) in a child process: wall time, time per
-stage (from its results.json), peak memory (the child's maximum resident
-set, ``getrusage``).  ``--before COMMIT`` runs the same command from a
-checkout of an earlier commit too.
+--max-train 0 --max-test 0 --words 1600`` (its default features: raw,
+hog+hogfine+color+colorgrid and bovw; hinge; 5 alphas x 3 folds; refit;
+report) in a child process: wall time, time per stage (from its
+results.json), peak memory (the child's maximum resident set,
+``getrusage``).  ``--before COMMIT`` runs the same command from a checkout of
+an earlier commit too; ``--quick`` runs it at the main job's default sizes
+(4,000 training and 2,000 test images, 400 words) instead.
 
 Section ``scale`` (``--scale``): ``--scale-images`` (500,000) 32x32 images made
 by tiling the 50,000 (10 variants each: flipped or not, times 5 crops of the
@@ -32,7 +34,7 @@ fits (``--subset``); with ``--dask``, extracts that subset's features on a
 ``LocalCluster`` of 2 worker processes and checks the same features and fit.
 
 Run: python bench/bench_pipeline.py [--sections table caching full scale] [--full]
-     [--scale] [--n-train N] [--features raw hog ...] [--losses hinge softmax]
+     [--quick] [--scale] [--n-train N] [--features raw hog ...] [--losses hinge softmax]
 """
 
 import argparse
@@ -163,12 +165,16 @@ def caching(X, y, feature, loss, n_jobs, feature_params, repeats):
 
 # ------------------------------------------------------------------ full run
 
-def _main_job(checkout, out, words, losses, dataset):
-    """Run the main job on all the images of ``dataset`` from ``checkout``: (seconds,
-    peak RSS in bytes, its results.json)."""
+def _sizes(words, quick):
+    """The main job's size options: all the images, or its defaults (the quick run)."""
+    return [] if quick else ["--max-train", "0", "--max-test", "0", "--words", str(words)]
+
+
+def _main_job(checkout, out, words, losses, dataset, quick=False):
+    """Run the main job on all the images of ``dataset`` (or, ``quick``, at its default
+    sizes) from ``checkout``: (seconds, peak RSS in bytes, its results.json)."""
     command = [sys.executable, "pipeline.py", "--dataset", str(dataset),
-               "--max-train", "0", "--max-test", "0", "--words", str(words),
-               "--loss", *losses, "--out", str(out), "--quiet"]
+               *_sizes(words, quick), "--loss", *losses, "--out", str(out), "--quiet"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     tic = time.perf_counter()
     subprocess.run(command, cwd=checkout, check=True)
@@ -194,8 +200,9 @@ def _stages(seconds, results):
     return parts
 
 
-def full(words, before, losses=("hinge",), dataset=None):
-    """The main job on the 50,000 shared images (or ``dataset``), now (and at ``before``)."""
+def full(words, before, losses=("hinge",), dataset=None, quick=False):
+    """The main job on the 50,000 shared images (or ``dataset``), now (and at ``before``);
+    ``quick``: at its default sizes (4,000 training and 2,000 test images, 400 words)."""
     dataset = SHARED_CIFAR10 / "train" if dataset is None else Path(dataset).resolve()
     split = ("its test/ images" if (Path(dataset) / "test").is_dir() else
              "a stratified 20% of its images held out (not the official test set)")
@@ -211,10 +218,11 @@ def full(words, before, losses=("hinge",), dataset=None):
                 stdout=subprocess.DEVNULL)
         try:
             for name, checkout in checkouts.items():
-                print(f"full run, {name}: python pipeline.py --max-train 0 --max-test 0 "
-                      f"--words {words} --loss {' '.join(losses)}", flush=True)
+                print(f"{'quick' if quick else 'full'} run, {name}: python pipeline.py "
+                      f"{' '.join(_sizes(words, quick))} --loss {' '.join(losses)}".replace(
+                          "  ", " "), flush=True)
                 runs[name] = _main_job(checkout, Path(folder) / f"report-{len(runs)}", words,
-                                       losses, dataset)
+                                       losses, dataset, quick)
         finally:
             if before:
                 subprocess.run(["git", "worktree", "remove", "--force",
@@ -226,12 +234,13 @@ def full(words, before, losses=("hinge",), dataset=None):
             print(f"  {line}")
         for stage, t in _stages(seconds, results).items():
             print(f"  {stage:28s} {t:7.1f} s")
-        print(f"full run ({name}) | {seconds:.0f} s ({seconds / 60:.1f} min) wall | "
+        run = "quick run" if quick else "full run"
+        print(f"{run} ({name}) | {seconds:.0f} s ({seconds / 60:.1f} min) wall | "
               f"peak RSS {peak / 2**30:.2f} GB | test accuracy "
               + ", ".join(f"{r['features']} / {r['loss']} {r['test_accuracy']:.4f}"
                           for r in results["rows"]), flush=True)
         for r in results["rows"]:
-            if r["features"] == "bovw":
+            if r["features"] == "bovw" and not quick:
                 paper = PAPER.get(words)
                 summary(f"{r['features']} ({words} words) / {r['loss']}, test accuracy "
                         f"(alpha {r['best_alpha']:g} by cross-validation)",
@@ -241,8 +250,8 @@ def full(words, before, losses=("hinge",), dataset=None):
                         "" if paper is None else f"{r['test_accuracy'] - paper:+.4f}")
     if len(runs) == 2:
         (now, *_), (old, *_) = runs["now"], runs[next(k for k in runs if k != "now")]
-        summary("full run, now vs before", f"{now:.0f} s", f"{old:.0f} s",
-                f"{old / now:.1f}x faster")
+        summary(f"{'quick' if quick else 'full'} run, now vs before", f"{now:.0f} s",
+                f"{old:.0f} s", f"{old / now:.1f}x faster")
 
 
 # ----------------------------------------------------------------- scale run
@@ -420,6 +429,8 @@ def main():
     parser.add_argument("--scale", action="store_true", help="the section 'scale' alone")
     parser.add_argument("--before", default=None, metavar="COMMIT",
                         help="full: also run the main job from this commit")
+    parser.add_argument("--quick", action="store_true",
+                        help="full: the main job at its default sizes (the quick run)")
     parser.add_argument("--full-words", type=int, default=1600)
     parser.add_argument("--full-losses", nargs="+", default=["hinge"],
                         help="full: the main job's --loss")
@@ -459,7 +470,7 @@ def main():
         if not (SHARED_CIFAR10 / "train").is_dir():
             print("../shared/data/cifar10 is not here: nothing to measure.")
             return
-        full(args.full_words, args.before, args.full_losses, args.full_dataset)
+        full(args.full_words, args.before, args.full_losses, args.full_dataset, args.quick)
         if args.sections == ["full"]:
             return
     data = cifar10_train_images()

@@ -75,7 +75,8 @@ def test_make_pipeline_feature_params_reach_the_extractor():
 
 
 @pytest.mark.parametrize("features, match", [
-    ("sift", r"Unknown feature name\(s\) \['sift'\].*'raw', 'hog', 'color', 'bovw'"),
+    ("sift", r"Unknown feature name\(s\) \['sift'\].*'raw', 'hog', 'color', 'hogfine', "
+             r"'colorgrid', 'bovw'"),
     ("hog+", r"Unknown feature name\(s\) \[''\]"),
     ("hog+hog", "names a feature twice"),
     (["hog"], "must be a string"),
@@ -640,7 +641,7 @@ def test_command_line_help_is_complete(capsys):
     assert _run(["--help"]) == 0
     text = capsys.readouterr().out
     assert "(default: None)" not in text and "(default: False)" not in text
-    assert "(default: raw hog+color bovw)" in text
+    assert "(default: raw hog+hogfine+color+colorgrid bovw)" in " ".join(text.split())
     for option in ("--image-size", "--skip-unreadable", "exit codes:", "130", "examples:",
                    "results.json", "dictionary.png", "model.skops", "gallery.png",
                    "python pipeline.py predict"):

@@ -19,7 +19,7 @@ from features import HOG, BagOfVisualWords, ColorHistogram, RawPixels
 
 @pytest.mark.parametrize("features, match", [
     ("", r"Unknown feature name\(s\) \[''\] in ''; valid names are 'raw', 'hog', 'color', "
-         r"'bovw', joined by '\+' for a union"),
+         r"'hogfine', 'colorgrid', 'bovw', joined by '\+' for a union"),
     ("sift", r"Unknown feature name\(s\) \['sift'\] in 'sift'"),
     ("hog+", r"Unknown feature name\(s\) \[''\] in 'hog\+'"),
     ("+hog", r"Unknown feature name\(s\) \[''\] in '\+hog'"),
@@ -27,7 +27,7 @@ from features import HOG, BagOfVisualWords, ColorHistogram, RawPixels
     ("hog+hog", r"features 'hog\+hog' names a feature twice"),
     ("color + hog+color", r"features 'color \+ hog\+color' names a feature twice"),
     (["hog"], r"features must be a string such as 'hog\+color' \(names 'raw', 'hog', "
-              r"'color', 'bovw' joined by '\+'\), got \['hog'\]"),
+              r"'color', 'hogfine', 'colorgrid', 'bovw' joined by '\+'\), got \['hog'\]"),
     (None, "features must be a string"),
 ])
 def test_parse_refuses_bad_specs_with_the_valid_names(features, match):
@@ -73,6 +73,23 @@ def test_build_one_extractor_or_a_union_named_by_the_names():
     assert union.transformer_list[2][1].n_words == 7
     # each part with the registry's preset settings
     assert union.transformer_list[1][1].get_params() == FEATURES["color"][0]().get_params()
+
+
+def test_the_command_line_s_hog_and_colour_set_is_both_scales_of_each():
+    # 324 + 1,764 HOG values (8x8 and 4x4 cells, 2x2 blocks of 9 orientations)
+    # and 512 + 4 x 64 colour bins on a 32x32 image
+    spec = FeatureSpec.parse("hog+hogfine+color+colorgrid")
+    images = np.random.default_rng(0).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
+    widths = [extractor.fit(images).transform(images).shape[1] for _, extractor in spec.parts()]
+    assert widths == [324, 1764, 512, 256]
+    fine, grid = (extractor for name, extractor in spec.parts() if name in ("hogfine",
+                                                                          "colorgrid"))
+    assert fine.get_params() == {**FEATURES["hog"][0]().get_params(), "pixels_per_cell": (4, 4)}
+    assert (grid.bins, grid.grid, grid.power, grid.mode) == (4, (2, 2), 0.5, "joint")
+    with pytest.raises(ValueError, match="orientations"):
+        FeatureSpec.parse("hogfine", {"hogfine": {"orientations": 0}}).check()
+    with pytest.raises(ValueError, match="bins"):
+        FeatureSpec.parse("colorgrid", {"colorgrid": {"bins": 0}}).check()
 
 
 def test_parts_of_a_spec_and_of_a_fitted_step():
@@ -153,8 +170,8 @@ def test_a_new_extractor_registered_in_one_place_flows_through(monkeypatch):
     assert union.transformer_list[1][1].scale == 3.0
     X, y = shapes_and_colours(n_per_class=12)
     assert pipeline.make_pipeline("edges", max_iter=5).fit(X, y).score(X, y) > 0
-    with pytest.raises(ValueError, match=r"valid names are 'raw', 'hog', 'color', 'bovw', "
-                                         "'edges'"):
+    with pytest.raises(ValueError, match=r"valid names are 'raw', 'hog', 'color', 'hogfine', "
+                                         "'colorgrid', 'bovw', 'edges'"):
         FeatureSpec.parse("sift")
 
     # checks: its settings check, its seed (it learns), its probe
