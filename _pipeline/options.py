@@ -26,7 +26,7 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
     def _get_help_string(self, action):
         if action.default is None or action.default is False:
             return action.help
-        if isinstance(action.default, list):        # as typed: raw hog+color bovw
+        if isinstance(action.default, list):        # as typed: raw hog bovw
             return f"{action.help} (default: {' '.join(map(str, action.default))})"
         return super()._get_help_string(action)
 
