@@ -44,7 +44,7 @@ def hog_fine_preset():
     # The same HOG on cells of 4x4 pixels: the shapes of parts of the object,
     # which 8x8 cells on a 32x32 image blur (README, "Measured": beside the
     # 8x8 cells and the colour histograms, +3 to +4 points of accuracy).
-    return HOG(transform_sqrt=True, block_norm="L1-sqrt", pixels_per_cell=(4, 4))
+    return hog_preset().set_params(pixels_per_cell=(4, 4))
 
 
 def _color():

@@ -11,7 +11,7 @@ skimage.feature.hog, so these are the peer pipelines on the same split).
 With --optimum, the classifiers are the main job's: LinearSVM to its
 certified optimum (the exact solver) and SoftmaxClassifier on L-BFGS, over a
 finer grid of alphas, instead of 20 epochs of SGD.  The "preset" rows are
-built by ``pipeline.make_pipeline`` from the feature names, so they measure
+built by ``pipeline.feature_step`` from the feature names, so they measure
 the registry's settings themselves.
 
 Run: python bench/accuracy_features.py [--only SUBSTRING ...] [--peers] [--optimum]
@@ -36,12 +36,6 @@ ALPHAS = [1e-4, 1e-3, 1e-2]
 #: The full-batch solvers' optimum moves with alpha ~ 1/n: a finer, higher grid.
 OPTIMUM_ALPHAS = [1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0]
 
-
-def preset(spec):
-    """The extractors ``pipeline.make_pipeline(spec)`` builds, in order."""
-    step = pipeline.make_pipeline(spec).named_steps["features"]
-    return [t for _, t in step.transformer_list] if hasattr(step, "transformer_list") \
-        else [step]
 
 FEATURES = {
     "raw pixels": [RawPixels()],
@@ -69,8 +63,9 @@ FEATURES = {
         HOG(transform_sqrt=True, block_norm="L1-sqrt"),
         HOG(pixels_per_cell=(4, 4), transform_sqrt=True, block_norm="L1-sqrt"),
         ColorHistogram(mode="joint", bins=8, power=0.5)],
-    "preset hog+color": preset("hog+color"),
-    "preset hog+hogfine+color+colorgrid": preset("hog+hogfine+color+colorgrid"),
+    # the registry's presets as the main job builds them (one FeatureUnion each)
+    "preset hog+color": [pipeline.feature_step("hog+color")],
+    "preset hog+hogfine+color+colorgrid": [pipeline.feature_step("hog+hogfine+color+colorgrid")],
 }
 
 

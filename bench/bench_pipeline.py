@@ -204,6 +204,7 @@ def full(words, before, losses=("hinge",), dataset=None, quick=False):
     """The main job on the 50,000 shared images (or ``dataset``), now (and at ``before``);
     ``quick``: at its default sizes (4,000 training and 2,000 test images, 400 words)."""
     dataset = SHARED_CIFAR10 / "train" if dataset is None else Path(dataset).resolve()
+    run = "quick run" if quick else "full run"
     split = ("its test/ images" if (Path(dataset) / "test").is_dir() else
              "a stratified 20% of its images held out (not the official test set)")
     print(f"dataset {dataset}: test accuracy on {split}; alpha picked by 3-fold "
@@ -218,9 +219,8 @@ def full(words, before, losses=("hinge",), dataset=None, quick=False):
                 stdout=subprocess.DEVNULL)
         try:
             for name, checkout in checkouts.items():
-                print(f"{'quick' if quick else 'full'} run, {name}: python pipeline.py "
-                      f"{' '.join(_sizes(words, quick))} --loss {' '.join(losses)}".replace(
-                          "  ", " "), flush=True)
+                command = ["python pipeline.py", *_sizes(words, quick), "--loss", *losses]
+                print(f"{run}, {name}: {' '.join(command)}", flush=True)
                 runs[name] = _main_job(checkout, Path(folder) / f"report-{len(runs)}", words,
                                        losses, dataset, quick)
         finally:
@@ -234,7 +234,6 @@ def full(words, before, losses=("hinge",), dataset=None, quick=False):
             print(f"  {line}")
         for stage, t in _stages(seconds, results).items():
             print(f"  {stage:28s} {t:7.1f} s")
-        run = "quick run" if quick else "full run"
         print(f"{run} ({name}) | {seconds:.0f} s ({seconds / 60:.1f} min) wall | "
               f"peak RSS {peak / 2**30:.2f} GB | test accuracy "
               + ", ".join(f"{r['features']} / {r['loss']} {r['test_accuracy']:.4f}"
@@ -250,8 +249,8 @@ def full(words, before, losses=("hinge",), dataset=None, quick=False):
                         "" if paper is None else f"{r['test_accuracy'] - paper:+.4f}")
     if len(runs) == 2:
         (now, *_), (old, *_) = runs["now"], runs[next(k for k in runs if k != "now")]
-        summary(f"{'quick' if quick else 'full'} run, now vs before", f"{now:.0f} s",
-                f"{old:.0f} s", f"{old / now:.1f}x faster")
+        summary(f"{run}, now vs before", f"{now:.0f} s", f"{old:.0f} s",
+                f"{old / now:.1f}x faster")
 
 
 # ----------------------------------------------------------------- scale run
