@@ -100,7 +100,7 @@ def make_parser():
                              "classifier's own budget)")
     parser.add_argument("--alphas", nargs="+", type=float, default=None, metavar="ALPHA",
                         help="regularization strengths to search (distinct, positive) "
-                             "(default: five decades scaled to the training images, "
+                             "(default: four decades scaled to the training images, "
                              f"{DEFAULT_ALPHAS[0]:g} to {DEFAULT_ALPHAS[-1]:g} at "
                              f"{REFERENCE_IMAGES:,}, a decade lower per tenfold more)")
     parser.add_argument("--extend", type=int, default=3, metavar="N",

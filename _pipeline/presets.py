@@ -34,10 +34,12 @@ LOSSES = {
 }
 
 
-#: The default grid at :data:`REFERENCE_IMAGES` training images: five decades
+#: The default grid at :data:`REFERENCE_IMAGES` training images: four decades
 #: around the optima of the default run (4,000 CIFAR-10 images, every model
-#: trained to its optimum).
-DEFAULT_ALPHAS = (1e-2, 1e-1, 1.0, 10.0, 100.0)
+#: trained to its optimum).  Not lower: the weakest alphas are the slowest
+#: fits (the exact SVM's certificate closes slowest there), and only the bag
+#: of words peaks at the low edge, where the search adds the decade below.
+DEFAULT_ALPHAS = (1e-1, 1.0, 10.0, 100.0)
 
 #: The number of training images :data:`DEFAULT_ALPHAS` is centred for.
 REFERENCE_IMAGES = 4000
@@ -66,9 +68,9 @@ def default_alphas(n_train):
     Examples
     --------
     >>> default_alphas(4000)
-    [0.01, 0.1, 1.0, 10.0, 100.0]
+    [0.1, 1.0, 10.0, 100.0]
     >>> default_alphas(40000)
-    [0.001, 0.01, 0.1, 1.0, 10.0]
+    [0.01, 0.1, 1.0, 10.0]
     """
     shift = round(math.log10(REFERENCE_IMAGES / max(int(n_train), 1)))
     return [float(f"{alpha * 10.0 ** shift:.6g}") for alpha in DEFAULT_ALPHAS]

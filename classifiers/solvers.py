@@ -69,6 +69,10 @@ class Solver:
     partial_fit : callable or None
         The same signature, for one epoch of ``partial_fit``; None when the
         solver has none.
+    search_tol : float or None
+        The ``tol`` a grid search's fits use when the estimator's is None: a
+        looser one than ``default_tol`` where that still ranks the alphas
+        (the refit at the best alpha keeps ``default_tol``); None: the same.
     """
 
     name: str
@@ -81,6 +85,7 @@ class Solver:
     check: Callable
     fit: Callable
     partial_fit: Optional[Callable] = None
+    search_tol: Optional[float] = None
 
     def supports(self, loss, penalty, alpha, early_stopping, partial=False, *, optimizer=None):
         """True if this solver minimizes these settings, else raise the ValueError saying why.
@@ -167,7 +172,7 @@ def _check_nothing(label, loss, penalty, alpha, early_stopping):
 SOLVERS = {
     "exact": Solver("exact", Exact, Exact, full_batch=True, warm_path=True,
                     default_max_iter=exact.DEFAULT_MAX_ITER, default_tol=exact.DEFAULT_TOL,
-                    check=_check_exact, fit=exact.fit),
+                    check=_check_exact, fit=exact.fit, search_tol=exact.SEARCH_TOL),
     "lbfgs": Solver("lbfgs", LBFGS, LBFGS, full_batch=True, warm_path=True,
                     default_max_iter=full_batch.DEFAULT_MAX_ITER,
                     default_tol=full_batch.DEFAULT_TOL, check=_check_lbfgs, fit=full_batch.fit),

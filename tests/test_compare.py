@@ -1,6 +1,7 @@
 """The grid search of :func:`pipeline.compare`: a grid that grows past an edge until it
 finds its peak, and a default grid that scales with the number of training images."""
 
+import dataclasses
 import json
 import warnings
 
@@ -152,6 +153,33 @@ def test_a_split_s_warm_path_starts_from_the_given_solution_then_from_each_last_
         np.testing.assert_array_equal(fit["begin"], before["end"])
 
 
+@pytest.mark.parametrize("classifier_params, search, refit", [
+    ({}, 0.1, None),                     # tol None: exact's search_tol, then its default
+    ({"tol": 1e-3}, 1e-3, 1e-3),         # a tol the user set holds for both
+])
+def test_the_search_fits_to_the_solver_s_search_tol_and_the_refit_to_its_tol(
+        monkeypatch, digits, classifier_params, search, refit):
+    from classifiers import exact
+    from classifiers.solvers import SOLVERS
+
+    assert SOLVERS["exact"].search_tol == exact.SEARCH_TOL == 0.1
+    assert SOLVERS["exact"].default_tol == exact.DEFAULT_TOL == 1e-2
+    tols = []
+
+    def spy(estimator, *args, **kwargs):
+        tols.append(estimator.tol)
+        return exact.fit(estimator, *args, **kwargs)
+
+    monkeypatch.setitem(SOLVERS, "exact", dataclasses.replace(SOLVERS["exact"], fit=spy))
+    images, y = digits
+    row = pipeline.compare(images[:300], y[:300], features=["raw"], losses=["hinge"],
+                           alphas=[1e-1, 1.0], extend=0, cv=2, test_size=0.3,
+                           classifier_params=classifier_params)[0]
+    # 2 splits x 2 alphas, then the refit
+    assert tols == [search] * 4 + [refit]
+    assert row["test_accuracy"] > 0.8
+
+
 def test_an_extended_search_scores_as_a_search_over_the_whole_grid(digits):
     # The warm path continued past the edge reaches the optima a search over
     # the extended grid reaches from scratch: the same scores, the same pick.
@@ -180,8 +208,8 @@ def test_a_row_still_at_an_edge_warns_and_the_tables_mark_it(digits):
 
 def test_the_default_grid_scales_with_the_training_images(digits):
     assert default_alphas(REFERENCE_IMAGES) == list(DEFAULT_ALPHAS)
-    assert default_alphas(40_000) == [1e-3, 1e-2, 1e-1, 1.0, 10.0]
-    assert default_alphas(400) == [1e-1, 1.0, 10.0, 100.0, 1000.0]
+    assert default_alphas(40_000) == [1e-2, 1e-1, 1.0, 10.0]
+    assert default_alphas(400) == [1.0, 10.0, 100.0, 1000.0]
     assert default_alphas(50_000 * 0.8 * 2 / 3) == default_alphas(40_000)
     images, y = digits
     with warnings.catch_warnings():
