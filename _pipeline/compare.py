@@ -21,7 +21,7 @@ from features import extract, learns_from_data, take_rows
 
 from .caching import CachedFeatures, FeatureCache, memory_of, scratch_cache
 from .checks import check_data, check_flags, check_settings
-from .presets import feature_step, scaled_classifier
+from .presets import feature_step, scaled_classifier, search_classifier
 from .tables import COLUMNS, edge_warning
 
 
@@ -224,18 +224,6 @@ def warm_path(classifier):
     return solver_for(classifier).warm_path
 
 
-def search_classifier(classifier):
-    """A clone of ``classifier`` as a grid search fits it: with its solver's looser
-    ``search_tol`` when its ``tol`` is None (the exact SVM: certified within 10%
-    of the optimum rather than 1%, which ranks the alphas alike in a fraction of
-    the iterations at the weakest ones).  A ``tol`` the user set is kept."""
-    classifier = clone(classifier)
-    search_tol = solver_for(classifier).search_tol
-    if search_tol is not None and classifier.get_params().get("tol", 0) is None:
-        classifier.set_params(tol=search_tol)
-    return classifier
-
-
 def _fold_scores(head, tail, X, y, train, test, alphas, start=None):
     """Validation accuracy of ``tail`` at each alpha on one split, in the order of ``alphas``.
 
@@ -246,7 +234,7 @@ def _fold_scores(head, tail, X, y, train, test, alphas, start=None):
     shorter, as for scikit-learn's regularization paths), the first from
     ``start`` (``(coef_, intercept_)``, e.g. this split's solution at a
     neighbouring alpha) when given.  The fits use the search's tolerance
-    (:func:`search_classifier`).
+    (:func:`~._pipeline.presets.search_classifier`).
 
     Returns
     -------

@@ -22,13 +22,13 @@ from tqdm.auto import tqdm
 
 from classifiers import DivergenceError
 from classifiers.optimizers import OPTIMIZERS
-from classifiers.solvers import solver_of
+from classifiers.solvers import solver_for, solver_of
 from features import BagOfVisualWords
 
 from .data import subsample, subsample_indices
 from .extractors import hog_preset
 from .model import Model
-from .presets import build_classifier, make_pipeline
+from .presets import build_classifier, make_pipeline, search_classifier
 from .spec import parts_of
 from .tables import grid_notes, render
 
@@ -342,6 +342,24 @@ def best_model_lines(best, metrics, model_file, gallery):
     return lines
 
 
+def search_tol_notes(estimators):
+    """A note per loss whose grid search fitted to a looser ``tol`` than its refit
+    (:func:`~._pipeline.presets.search_classifier`), so the report says so."""
+    notes = {}
+    for (_, loss), model in estimators.items():
+        classifier = model.named_steps["classifier"]
+        searched = search_classifier(classifier).tol
+        if searched != classifier.tol and loss not in notes:
+            refit = solver_for(classifier).default_tol \
+                if classifier.tol is None else classifier.tol
+            notes[loss] = (
+                f"The grid search's {loss} fits stopped once certified within "
+                f"{searched:.0%} of their optimal objective (the solver's search tolerance, "
+                f"tol={searched:g}: the alphas rank alike, the weakest in a fraction of the "
+                f"time); the refit at the best alpha trained to tol={refit:g}.")
+    return list(notes.values())
+
+
 def write_report(folder, rows, estimators, data, settings, *, verbose=False):
     """Write ``report.md``, ``results.json``, the PNG plots and ``model.skops`` into ``folder``.
 
@@ -462,6 +480,7 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
             notes.append("The bag-of-words dictionary was learned anew on each "
                          "cross-validation split's training images (`--dictionary "
                          "per-split`), and on all of them for the refit.")
+    notes += search_tol_notes(estimators)
     bar.update()
     bar.set_description("report: the best model")
     model_file = save_best_model(folder, best, model, data, settings)

@@ -347,7 +347,12 @@ def test_command_line_end_to_end(image_folder, tmp_path, capsys):
                 "optimizers.png", "hog.png", "templates.png", "dictionary.png",
                 "model.skops"} | gallery
     assert {p.name for p in out.iterdir()} == expected
-    assert "dictionary was learned once" in (out / "report.md").read_text()
+    report = (out / "report.md").read_text()
+    assert "dictionary was learned once" in report
+    # the hinge's search fits to the exact solver's search tolerance, softmax's does not
+    assert ("The grid search's hinge fits stopped once certified within 10% of their "
+            "optimal objective") in report and "tol=0.01." in report
+    assert "grid search's softmax" not in report
     for name in expected - {"report.md", "results.json", "model.skops"}:
         with Image.open(out / name) as image:
             image.verify()
@@ -805,3 +810,17 @@ def test_compare_refuses_a_predefined_split_over_all_of_x_when_a_test_split_is_t
                             cv=PredefinedSplit(np.arange(len(y[::2])) % 2),
                             test=(X[1::2], y[1::2]))
     assert len(rows[0]["cv_scores"]) == 1
+
+
+def test_the_report_notes_the_search_tolerance_once_per_loss_and_only_where_loosened():
+    from _pipeline.presets import scaled_classifier
+    from _pipeline.report import search_tol_notes
+
+    notes = search_tol_notes({("raw", "hinge"): scaled_classifier("hinge"),
+                              ("hog", "hinge"): scaled_classifier("hinge"),
+                              ("raw", "softmax"): scaled_classifier("softmax")})
+    assert len(notes) == 1
+    assert "hinge fits stopped once certified within 10%" in notes[0]
+    assert "tol=0.01." in notes[0]
+    # a tol the user set holds for the search too: nothing to say
+    assert search_tol_notes({("raw", "hinge"): scaled_classifier("hinge", tol=1e-3)}) == []
