@@ -89,8 +89,10 @@ def make_parser():
                         default=["raw", "hog+hogfine+color+colorgrid", "bovw"],
                         metavar="SPEC",
                         help=f"feature sets: {', '.join(FEATURES)}, or unions joined by '+'")
-    parser.add_argument("--loss", nargs="+", default=["hinge"], dest="losses",
-                        metavar="LOSS", help=f"losses: {', '.join(LOSSES)}")
+    parser.add_argument("--loss", nargs="+", default=["squared_hinge"], dest="losses",
+                        metavar="LOSS", help=f"losses: {', '.join(LOSSES)} (default: "
+                        "squared_hinge, the L2-SVM of Coates et al.: on CIFAR-10 "
+                        "more accurate than the hinge and faster to its optimum)")
     parser.add_argument("--optimizer", default=None, metavar="NAME",
                         help=f"classifier optimizer: auto, {', '.join(OPTIMIZERS)} "
                              "(default: auto, the exact solver, for the hinge losses, "

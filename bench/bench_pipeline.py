@@ -14,7 +14,8 @@ alternated, medians of ``--repeats``, with the images each transforms.
 Section ``full`` (``--full``): the main job on the whole data set, as a user
 runs it, ``python pipeline.py --dataset ../shared/data/cifar10/train
 --max-train 0 --max-test 0 --words 1600`` (its default features: raw,
-hog+hogfine+color+colorgrid and bovw; hinge; 5 alphas x 3 folds; refit;
+hog+hogfine+color+colorgrid and bovw; its default loss, the squared hinge;
+its default grid, extended past an edge, x 3 folds; refit;
 report) in a child process: wall time, time per stage (from its
 results.json), peak memory (the child's maximum resident set,
 ``getrusage``).  ``--before COMMIT`` runs the same command from a checkout of
@@ -200,7 +201,7 @@ def _stages(seconds, results):
     return parts
 
 
-def full(words, before, losses=("hinge",), dataset=None, quick=False):
+def full(words, before, losses=("squared_hinge",), dataset=None, quick=False):
     """The main job on the 50,000 shared images (or ``dataset``), now (and at ``before``);
     ``quick``: at its default sizes (4,000 training and 2,000 test images, 400 words)."""
     dataset = SHARED_CIFAR10 / "train" if dataset is None else Path(dataset).resolve()
@@ -431,7 +432,7 @@ def main():
     parser.add_argument("--quick", action="store_true",
                         help="full: the main job at its default sizes (the quick run)")
     parser.add_argument("--full-words", type=int, default=1600)
-    parser.add_argument("--full-losses", nargs="+", default=["hinge"],
+    parser.add_argument("--full-losses", nargs="+", default=["squared_hinge"],
                         help="full: the main job's --loss")
     parser.add_argument("--full-dataset", default=None, metavar="PATH",
                         help="full: the main job's --dataset (default: the shared "

@@ -381,7 +381,7 @@ def test_command_line_end_to_end(image_folder, tmp_path, capsys):
     (["--alphas", "1e-3", "-1"], "alphas must all be positive"),
     (["--alphas", "0"], "alphas must all be positive"),
     (["--optimizer", "adamw"], "'optimizer' parameter of LinearSVM must be a str among"),
-    (["--optimizer", "lbfgs"], "LBFGS needs a smooth loss"),
+    (["--loss", "hinge", "--optimizer", "lbfgs"], "LBFGS needs a smooth loss"),
     (["--cv", "1"], "cv must be at least 2 folds, got 1"),
     (["--max-train", "-5"], "--max-train must be"),
     (["--test-size", "1.5"], "--test-size must be"),
