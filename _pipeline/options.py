@@ -15,7 +15,7 @@ from classifiers.optimizers import OPTIMIZERS
 from features import BagOfVisualWords
 
 from .checks import check_settings
-from .presets import DEFAULT_ALPHAS, FEATURES, LOSSES, REFERENCE_IMAGES
+from .presets import DEFAULT_ALPHAS, DEFAULT_LOSS, FEATURES, LOSSES, REFERENCE_IMAGES
 from .spec import written_names
 
 
@@ -89,9 +89,9 @@ def make_parser():
                         default=["raw", "hog+hogfine+color+colorgrid", "bovw"],
                         metavar="SPEC",
                         help=f"feature sets: {', '.join(FEATURES)}, or unions joined by '+'")
-    parser.add_argument("--loss", nargs="+", default=["squared_hinge"], dest="losses",
+    parser.add_argument("--loss", nargs="+", default=[DEFAULT_LOSS], dest="losses",
                         metavar="LOSS", help=f"losses: {', '.join(LOSSES)} (default: "
-                        "squared_hinge, the L2-SVM of Coates et al.: on CIFAR-10 "
+                        f"{DEFAULT_LOSS}, the L2-SVM of Coates et al.: on CIFAR-10 "
                         "more accurate than the hinge and faster to its optimum)")
     parser.add_argument("--optimizer", default=None, metavar="NAME",
                         help=f"classifier optimizer: auto, {', '.join(OPTIMIZERS)} "

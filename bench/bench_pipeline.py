@@ -67,7 +67,7 @@ from sklearn.preprocessing import StandardScaler
 
 import pipeline
 from _pipeline.data import subsample
-from _pipeline.presets import build_classifier
+from _pipeline.presets import DEFAULT_LOSS, build_classifier
 from _pipeline.tables import grid_notes, render
 from classifiers import SoftmaxClassifier
 from features import ChunkedScaler, extract
@@ -201,7 +201,7 @@ def _stages(seconds, results):
     return parts
 
 
-def full(words, before, losses=("squared_hinge",), dataset=None, quick=False):
+def full(words, before, losses=(DEFAULT_LOSS,), dataset=None, quick=False):
     """The main job on the 50,000 shared images (or ``dataset``), now (and at ``before``);
     ``quick``: at its default sizes (4,000 training and 2,000 test images, 400 words)."""
     dataset = SHARED_CIFAR10 / "train" if dataset is None else Path(dataset).resolve()
@@ -432,7 +432,7 @@ def main():
     parser.add_argument("--quick", action="store_true",
                         help="full: the main job at its default sizes (the quick run)")
     parser.add_argument("--full-words", type=int, default=1600)
-    parser.add_argument("--full-losses", nargs="+", default=["squared_hinge"],
+    parser.add_argument("--full-losses", nargs="+", default=[DEFAULT_LOSS],
                         help="full: the main job's --loss")
     parser.add_argument("--full-dataset", default=None, metavar="PATH",
                         help="full: the main job's --dataset (default: the shared "
