@@ -96,7 +96,7 @@ def make_parser():
     parser.add_argument("--optimizer", default=None, metavar="NAME",
                         help=f"classifier optimizer: auto, {', '.join(OPTIMIZERS)} "
                              "(default: auto, the exact solver, for the hinge losses, "
-                             "lbfgs for softmax)")
+                             "lbfgs for softmax and ovr_squared_hinge)")
     parser.add_argument("--max-iter", type=int, default=None, metavar="N",
                         help="classifier epochs (lbfgs: iterations) (default: the "
                              "classifier's own budget)")

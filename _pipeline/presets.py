@@ -31,6 +31,7 @@ __all__ = ["FEATURES", "LOSSES", "DEFAULT_LOSS", "DEFAULT_ALPHAS", "REFERENCE_IM
 LOSSES = {
     "hinge": lambda: LinearSVM(),
     "squared_hinge": lambda: LinearSVM(loss="squared_hinge"),
+    "ovr_squared_hinge": lambda: LinearSVM(loss="ovr_squared_hinge"),
     "softmax": lambda: SoftmaxClassifier(),
 }
 
@@ -113,23 +114,26 @@ def feature_step(features="hog+color", feature_params=None):
 # of words, 20 epochs of momentum stop well short of it; README has the
 # figures).  The hinge losses get that from their classifier's own default
 # (optimizer='auto': the exact solver, certified by its duality gap); softmax
+# and the one-vs-rest squared hinge, which the exact solver does not know,
 # from L-BFGS.
-SOFTMAX_DEFAULTS = {"optimizer": "lbfgs", "max_iter": 300}
+LBFGS_DEFAULTS = {"optimizer": "lbfgs", "max_iter": 300}
+LBFGS_LOSSES = ("softmax", "ovr_squared_hinge")
 
 
 def build_classifier(loss, classifier_params):
     """The classifier of ``loss`` with ``classifier_params``.
 
-    Softmax (l2 or no penalty, no early stopping) defaults to
-    :data:`SOFTMAX_DEFAULTS` unless ``classifier_params`` names an optimizer;
-    ``max_iter`` then counts that optimizer's own units (epochs).
+    Softmax and the one-vs-rest squared hinge (:data:`LBFGS_LOSSES`; l2 or
+    no penalty, no early stopping) default to :data:`LBFGS_DEFAULTS` unless
+    ``classifier_params`` names an optimizer; ``max_iter`` then counts that
+    optimizer's own units (epochs).
     """
     classifier = LOSSES[check_loss(loss)]().set_params(**classifier_params)
     # the settings as set, so the classifier's own defaults are not restated here
-    if ("optimizer" not in classifier_params and classifier.loss == "softmax"
+    if ("optimizer" not in classifier_params and classifier.loss in LBFGS_LOSSES
             and SOLVERS["lbfgs"].accepts(classifier.loss, classifier.penalty, classifier.alpha,
                                          classifier.early_stopping)):
-        classifier.set_params(**{**SOFTMAX_DEFAULTS, **classifier_params})
+        classifier.set_params(**{**LBFGS_DEFAULTS, **classifier_params})
     return classifier
 
 

@@ -47,10 +47,15 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    loss : {'hinge', 'squared_hinge', 'softmax'}, default='hinge'
+    loss : {'hinge', 'squared_hinge', 'ovr_hinge', 'ovr_squared_hinge', 'softmax'}, \
+default='hinge'
         'hinge' is the Weston-Watkins multiclass SVM loss
         ``sum_{j != y} max(0, s_j - s_y + margin)``, 'squared_hinge' squares
-        each term, 'softmax' is the cross-entropy with natural logarithm.
+        each term; 'ovr_hinge' and 'ovr_squared_hinge' are one-vs-rest, a
+        binary SVM per class, ``sum_k max(0, margin - t_k s_k)`` (squared)
+        with ``t_k`` +1 for the true class and -1 for the others (scikit-learn's
+        ``LinearSVC``; the squared one is Coates et al.'s L2-SVM); 'softmax'
+        is the cross-entropy with natural logarithm.
     margin : float > 0, default=1.0
         The hinge margin (the course's delta).  Unused by 'softmax'.
     penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
@@ -65,9 +70,10 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
     l1_ratio : float in [0, 1], default=0.15
         Mix of the elastic net; unused otherwise.
     optimizer : str or Optimizer, default='auto'
-        'auto': 'exact' for the hinge losses with the 'l2' penalty
-        (``alpha > 0``, no early stopping), 'momentum' otherwise (softmax, l1
-        and elastic-net penalties, early stopping, and every ``partial_fit``).
+        'auto': 'exact' for the Weston-Watkins hinge losses with the 'l2' penalty
+        (``alpha > 0``, no early stopping), 'momentum' otherwise (softmax, the
+        one-vs-rest losses, l1 and elastic-net penalties, early stopping, and
+        every ``partial_fit``).
         'exact': the SVM to a certified optimum, the duality gap of
         :mod:`classifiers.duality` at most ``tol`` times the objective (the
         hinge smoothed with continuation and minimized by preconditioned
@@ -76,7 +82,7 @@ class LinearClassifier(ClassifierMixin, BaseEstimator):
         'nesterov', 'adagrad', 'rmsprop', 'adadelta', 'adam', 'nadam',
         'random_search'; or 'lbfgs', full-batch limited-memory BFGS that
         minimizes the objective to ``tol`` (smooth losses 'softmax' and
-        'squared_hinge' with the 'l2' penalty or none).  The full-batch
+        'squared_hinge' or 'ovr_squared_hinge' with the 'l2' penalty or none).  The full-batch
         solvers ('exact', 'lbfgs') have no ``partial_fit`` and no
         ``early_stopping``, and do not use ``learning_rate``, its schedule,
         ``batch_size`` or ``shuffle``.  Or an object from
@@ -590,9 +596,11 @@ class LinearSVM(LinearClassifier):
     """Multiclass linear SVM: :class:`LinearClassifier` with a hinge loss.
 
     Takes every parameter of :class:`LinearClassifier`; ``loss`` may be
-    'hinge' (Weston-Watkins, default) or 'squared_hinge'.  By default
-    (``optimizer='auto'``, ``penalty='l2'``) it trains to a certified optimum
-    and reports the certificate as ``dual_gap_``.  It has no
+    'hinge' (Weston-Watkins, default), 'squared_hinge', or one-vs-rest
+    'ovr_hinge' and 'ovr_squared_hinge'.  By default (``optimizer='auto'``,
+    ``penalty='l2'``) the Weston-Watkins losses train to a certified optimum
+    and report the certificate as ``dual_gap_``; 'ovr_squared_hinge' trains
+    to its optimum with ``optimizer='lbfgs'``.  It has no
     ``predict_proba``: hinge scores are not probabilities.
 
     Examples
@@ -611,7 +619,7 @@ class LinearSVM(LinearClassifier):
 
     _parameter_constraints = {
         **LinearClassifier._parameter_constraints,
-        "loss": [StrOptions({"hinge", "squared_hinge"})],
+        "loss": [StrOptions({"hinge", "squared_hinge", "ovr_hinge", "ovr_squared_hinge"})],
     }
 
 

@@ -59,7 +59,7 @@ def hinge(S, y, margin=1.0):
 
 
 def squared_hinge(S, y, margin=1.0):
-    """Squared multiclass hinge loss (the L2-SVM of Coates et al.).
+    """Squared Weston-Watkins multiclass hinge loss.
 
     ``L_i = sum_{j != y_i} max(0, s_j - s_{y_i} + margin) ** 2``
 
@@ -111,6 +111,42 @@ def smoothed_hinge(S, y, margin=1.0, smoothing=1.0):
     return L, A
 
 
+def _ovr_margins(S, y, margin):
+    """``margin - t_ik s_ik`` and the targets ``t_ik``: +1 for the true class, -1 elsewhere."""
+    T = np.full(S.shape, -1, dtype=S.dtype)
+    T[np.arange(S.shape[0]), y] = 1
+    return S.dtype.type(margin) - T * S, T
+
+
+def ovr_hinge(S, y, margin=1.0):
+    """One-vs-rest hinge loss: a binary SVM per class, each against all the others.
+
+    ``L_i = sum_k max(0, margin - t_ik s_ik)`` with ``t_ik = +1`` for
+    ``k = y_i`` and ``-1`` otherwise: each score is pushed to its own side of
+    zero, independently of the other classes' scores (scikit-learn's
+    ``LinearSVC(loss='hinge')``).
+
+    Parameters and returns as in :func:`hinge`.
+    """
+    M, T = _ovr_margins(S, y, margin)
+    np.maximum(M, 0, out=M)
+    return M.sum(axis=1), -T * (M > 0)
+
+
+def ovr_squared_hinge(S, y, margin=1.0):
+    """One-vs-rest squared hinge loss: the L2-SVM of Coates et al. [2]_ and of
+    scikit-learn's ``LinearSVC``, one binary problem per class.
+
+    ``L_i = sum_k max(0, margin - t_ik s_ik) ** 2`` with ``t_ik`` as in
+    :func:`ovr_hinge`.
+
+    Parameters and returns as in :func:`hinge`.
+    """
+    M, T = _ovr_margins(S, y, margin)
+    np.maximum(M, 0, out=M)
+    return np.einsum("ij,ij->i", M, M), -2 * T * M
+
+
 def log_softmax(S):
     """Row-wise ``log(softmax(S))``, stable for any finite scores.
 
@@ -143,4 +179,5 @@ def softmax(S, y, margin=None):
     return L, dS
 
 
-LOSSES = {"hinge": hinge, "squared_hinge": squared_hinge, "softmax": softmax}
+LOSSES = {"hinge": hinge, "squared_hinge": squared_hinge, "ovr_hinge": ovr_hinge,
+          "ovr_squared_hinge": ovr_squared_hinge, "softmax": softmax}

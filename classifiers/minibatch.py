@@ -31,7 +31,8 @@ from .schedules import Plateau, checked_rate, get_schedule
 # features (README, "Defaults").  The hinge gradient sums up to C - 1 violated
 # margins per sample where the softmax's sums to at most 2, hence the smaller
 # step.
-SGD_STEP = {"softmax": 30.0, "hinge": 3.0, "squared_hinge": 3.0}
+SGD_STEP = {"softmax": 30.0, "hinge": 3.0, "squared_hinge": 3.0, "ovr_hinge": 3.0,
+            "ovr_squared_hinge": 3.0}
 
 # The default budget: 20 epochs (CIFAR-10 sized data is there in 20), or on
 # small data sets as many as make 2,000 updates.

@@ -88,12 +88,13 @@ def loss_curvature(loss, dS, y, v, smoothing=None):
     sample's Hessian in its scores.  The hinge losses: every term with a
     nonzero dual variable (``dS_ij`` off the true class) counts ``ell'' = 2``
     (squared hinge) or ``1 / mu`` (the hinge smoothed by ``mu``), once in its
-    class and once in the true class.  Softmax: ``diag(p) - p p^T``, whose
-    diagonal sums to ``1 - sum_k p_k^2``.
+    class and once in the true class.  The one-vs-rest squared hinge: every
+    nonzero ``dS_ik`` counts 2, in its own class only.  Softmax: ``diag(p) -
+    p p^T``, whose diagonal sums to ``1 - sum_k p_k^2``.
 
     Parameters
     ----------
-    loss : {'hinge', 'squared_hinge', 'softmax'}
+    loss : {'hinge', 'squared_hinge', 'ovr_squared_hinge', 'softmax'}
     dS : ndarray of shape (n_samples, n_classes)
         The loss's derivative in the scores (:func:`classifiers.objective.objective`'s
         ``dS_out``); a true-class column of zeros is fine for the hinge losses.
@@ -108,6 +109,8 @@ def loss_curvature(loss, dS, y, v, smoothing=None):
     if loss == "softmax":
         p_squared = np.einsum("ij,ij->i", dS, dS) + 2 * true + 1    # with p_y = dS_y + 1
         return float(v @ (1 - p_squared)) / n_classes
+    if loss == "ovr_squared_hinge":
+        return 2 * float(v @ np.count_nonzero(dS, axis=1)) / n_classes
     active = float(v @ (np.count_nonzero(dS, axis=1) - (true != 0)))
     return 2 * active * (2.0 if loss == "squared_hinge" else 1 / smoothing) / n_classes
 

@@ -29,9 +29,9 @@ from .optimizers import LBFGS, Exact, Momentum, Optimizer, get_optimizer
 
 #: Losses and penalties with a continuous gradient, which a full-batch
 #: quasi-Newton solver needs (its curvature pairs assume a smooth objective).
-SMOOTH_LOSSES = ("softmax", "squared_hinge")
+SMOOTH_LOSSES = ("softmax", "squared_hinge", "ovr_squared_hinge")
 SMOOTH_PENALTIES = ("l2", None)
-#: The losses whose dual the exact solver certifies.
+#: The losses whose dual the exact solver certifies (the Weston-Watkins ones).
 HINGE_LOSSES = ("hinge", "squared_hinge")
 
 
@@ -129,8 +129,9 @@ def _check_exact(label, loss, penalty, alpha, early_stopping):
     if loss not in HINGE_LOSSES:
         raise ValueError(
             f"optimizer='exact' certifies the SVM's optimum by its dual, which it knows for "
-            f"the hinge losses only, got loss={loss!r}; use loss='hinge' or "
-            "'squared_hinge', or optimizer='lbfgs' to minimize the softmax to tol.")
+            f"the Weston-Watkins hinge losses only, got loss={loss!r}; use loss='hinge' or "
+            "'squared_hinge', or optimizer='lbfgs' to minimize the softmax or "
+            "'ovr_squared_hinge' to tol.")
     if penalty != "l2" or not alpha > 0:
         got = f"penalty={penalty!r}" if penalty != "l2" else f"alpha={alpha!r}"
         raise ValueError(

@@ -21,6 +21,19 @@ def squared_hinge_naive(S, y, margin=1.0):
     return losses
 
 
+def ovr_hinge_naive(S, y, margin=1.0, power=1):
+    """A binary hinge per class: target +1 for the true class, -1 for the others."""
+    losses = []
+    for i, row in enumerate(S):
+        losses.append(sum(max(0.0, margin - (1 if j == y[i] else -1) * s) ** power
+                          for j, s in enumerate(row)))
+    return losses
+
+
+def ovr_squared_hinge_naive(S, y, margin=1.0):
+    return ovr_hinge_naive(S, y, margin, power=2)
+
+
 def softmax_naive(S, y, margin=None):
     losses = []
     for i, row in enumerate(S):
@@ -31,6 +44,7 @@ def softmax_naive(S, y, margin=None):
 
 
 NAIVE = {"hinge": hinge_naive, "squared_hinge": squared_hinge_naive,
+         "ovr_hinge": ovr_hinge_naive, "ovr_squared_hinge": ovr_squared_hinge_naive,
          "softmax": softmax_naive}
 
 

@@ -180,6 +180,27 @@ def test_the_search_fits_to_the_solver_s_search_tol_and_the_refit_to_its_tol(
     assert row["test_accuracy"] > 0.8
 
 
+def test_the_one_vs_rest_squared_hinge_is_compared_through_lbfgs(monkeypatch, digits):
+    # Coates et al.'s L2-SVM: the exact solver does not know its dual, so the
+    # comparison trains it as it does softmax, with L-BFGS to its optimum.
+    from classifiers import full_batch
+    from classifiers.solvers import SOLVERS
+
+    seen = []
+
+    def spy(estimator, *args, **kwargs):
+        seen.append((estimator.loss, estimator.max_iter))
+        return full_batch.fit(estimator, *args, **kwargs)
+
+    monkeypatch.setitem(SOLVERS, "lbfgs", dataclasses.replace(SOLVERS["lbfgs"], fit=spy))
+    images, y = digits
+    row = pipeline.compare(images[:300], y[:300], features=["raw"],
+                           losses=["ovr_squared_hinge"], alphas=[1e-2, 1e-1], extend=0, cv=2,
+                           test_size=0.3)[0]
+    assert seen == [("ovr_squared_hinge", 300)] * 5            # 2 splits x 2 alphas, refit
+    assert row["loss"] == "ovr_squared_hinge" and row["test_accuracy"] > 0.85
+
+
 def test_an_extended_search_scores_as_a_search_over_the_whole_grid(digits):
     # The warm path continued past the edge reaches the optima a search over
     # the extended grid reaches from scratch: the same scores, the same pick.

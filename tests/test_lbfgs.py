@@ -10,10 +10,12 @@ from sklearn.datasets import load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
 
 from classifiers import LinearClassifier, LinearSVM, SoftmaxClassifier
 from classifiers.lbfgs import F_NOISE, line_search, minimize, two_loop
 from classifiers.optimizers import LBFGS
+from classifiers.solvers import solver_for
 
 
 def rosenbrock(x):
@@ -223,6 +225,41 @@ def test_lbfgs_squared_hinge_reaches_zero_gradient():
     # descent up to F_NOISE, and the optimum reached (checked above).
     assert_descends_within_rounding(svm.loss_curve_)
     assert svm.loss_curve_[-1] <= ref.fun + F_NOISE * abs(ref.fun)
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_one_vs_rest_squared_hinge_equals_linearsvc(fit_intercept):
+    # Per class, ours is (1/N) sum_i max(0, 1 - t_i s_i)^2 + alpha/2 ||w||^2;
+    # times 1/alpha that is LinearSVC's 1/2 ||w||^2 + C sum (...)^2 with
+    # C = 1 / (alpha N).  liblinear penalizes its intercept (a constant
+    # feature of value intercept_scaling) where ours is free: a large scaling
+    # makes that penalty negligible.
+    X, y = _multiclass(seed=3)
+    alpha = 1e-2
+    ours = LinearSVM(loss="ovr_squared_hinge", optimizer="lbfgs", alpha=alpha, tol=1e-10,
+                     max_iter=5000, fit_intercept=fit_intercept).fit(X, y)
+    ref = LinearSVC(loss="squared_hinge", C=1 / (alpha * len(y)), tol=1e-12,
+                    max_iter=1_000_000, fit_intercept=fit_intercept, intercept_scaling=1e3,
+                    random_state=0).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-4)
+    np.testing.assert_allclose(ours.decision_function(X), ref.decision_function(X),
+                               atol=1e-3)
+    # Two classes: the two rows solve mirrored problems (w0 = -w1), and the
+    # one row exposed is their difference, twice LinearSVC's.
+    binary = y < 2
+    ours = ours.fit(X[binary], y[binary])
+    ref = ref.set_params(C=1 / (alpha * binary.sum())).fit(X[binary], y[binary])
+    np.testing.assert_allclose(ours.coef_, 2 * ref.coef_, atol=2e-4)
+
+
+def test_one_vs_rest_losses_are_not_for_the_exact_solver():
+    X, y = _multiclass(n=60)
+    with pytest.raises(ValueError, match="Weston-Watkins hinge losses only, got "
+                                         "loss='ovr_squared_hinge'.*optimizer='lbfgs'"):
+        LinearSVM(loss="ovr_squared_hinge", optimizer="exact").fit(X, y)
+    # 'auto' trains them as any loss the exact solver does not know: momentum
+    assert solver_for(LinearSVM(loss="ovr_hinge")).name == "minibatch"
+    assert solver_for(LinearSVM(loss="ovr_squared_hinge", optimizer="lbfgs")).name == "lbfgs"
 
 
 def test_lbfgs_max_iter_warns_and_counts_iterations():

@@ -3,7 +3,7 @@ import pytest
 from naive import NAIVE
 
 from classifiers import check_gradient
-from classifiers.losses import LOSSES, hinge, log_softmax, softmax
+from classifiers.losses import LOSSES, hinge, log_softmax, ovr_hinge, ovr_squared_hinge, softmax
 from classifiers.objective import objective
 from classifiers.penalties import PENALTIES
 
@@ -17,6 +17,18 @@ def test_hinge_reproduces_course_values():
     L, _ = hinge(COURSE_SCORES, COURSE_LABELS, margin=1.0)
     np.testing.assert_allclose(L, [2.9, 0.0, 12.9], atol=1e-12)
     assert L.mean() == pytest.approx(15.8 / 3) and round(L.mean(), 2) == 5.27
+
+
+def test_one_vs_rest_hinges_by_hand():
+    # the cat image (scores cat 3.2, car 5.1, frog -1.7), margin 1: the cat
+    # score clears +1 (0), the car score should be below -1 (6.1), the frog's
+    # is (0); the car image: 1 - 4.9 < 0, 1 + 1.3 = 2.3, 1 + 2.0 = 3.0
+    L, dS = ovr_hinge(COURSE_SCORES[:2], COURSE_LABELS[:2], margin=1.0)
+    np.testing.assert_allclose(L, [6.1, 5.3])
+    np.testing.assert_array_equal(dS, [[0, 1, 0], [1, 0, 1]])
+    L, dS = ovr_squared_hinge(COURSE_SCORES[:2], COURSE_LABELS[:2], margin=1.0)
+    np.testing.assert_allclose(L, [6.1 ** 2, 2.3 ** 2 + 3.0 ** 2])
+    np.testing.assert_allclose(dS, [[0, 12.2, 0], [4.6, 0, 6.0]])
 
 
 def test_softmax_reproduces_course_value_with_natural_log():
