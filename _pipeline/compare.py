@@ -111,8 +111,11 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
     -------
     table : list of dict or pandas.DataFrame
         One row per feature set and loss: ``features``, ``loss``,
-        ``best_alpha``, ``cv_score`` (mean accuracy at the best alpha),
-        ``test_accuracy``, ``feature_seconds`` (features of all training and
+        ``best_alpha``, ``refit_alpha`` (the alpha of the model refit on all
+        the training images, at the C of the best alpha: ``best_alpha``
+        times the mean training part of the splits over the training images,
+        :func:`refit_alpha`), ``cv_score`` (mean accuracy at the best alpha),
+        ``test_accuracy`` (of that refit model), ``feature_seconds`` (features of all training and
         test images), ``fit_seconds`` (scaler and classifier at the best
         alpha), ``search_seconds`` (the whole grid search), ``n_features``,
         ``alphas`` / ``cv_scores`` (the search curve, alphas ascending,
@@ -385,6 +388,27 @@ def search(head, tail, X, y, alphas, splits, n_jobs=None, bar=None, extend=0):
                         at_edge)
 
 
+def refit_alpha(alpha, splits, n_train):
+    """The alpha of the refit on all ``n_train`` training images, at the search's best.
+
+    The objective's data term is a mean over the images and its penalty is
+    not, so the same model on more images needs a proportionally smaller
+    alpha: the search picked ``C = 1 / (alpha n_fit)`` on training parts of
+    ``n_fit`` images (their mean), and the refit keeps that C,
+    ``alpha * n_fit / n_train``.  It is what scikit-learn's ``GridSearchCV``
+    does with ``LinearSVC`` or ``LogisticRegression``, whose ``C`` weighs a
+    sum over the images.
+
+    Examples
+    --------
+    >>> splits = [(range(20), range(20, 30)), (range(10, 30), range(10))]
+    >>> refit_alpha(0.3, splits, 30)
+    0.2
+    """
+    n_fit = float(np.mean([len(train) for train, _ in splits]))
+    return float(f"{alpha * n_fit / n_train:.6g}")
+
+
 def _refit(tail, F, y, start):
     """Fit ``tail`` (scaler, classifier) on all the training features ``F``: one copy in
     memory (:func:`features.take_rows`), scaled in place, as the splits do."""
@@ -409,7 +433,8 @@ def run(plan, cache, verbose=False, warn=True):
     raw pixels, HOG and colour histograms learn nothing in ``fit``, and the
     dictionary is unsupervised; with ``dictionary='per_split'`` the bag of
     words learns one per split instead.  The best alpha of each loss is then
-    refit on all the training features and scored on the test features.
+    refit on all the training features, at its C (:func:`refit_alpha`), and
+    scored on the test features.
 
     Parameters
     ----------
@@ -464,13 +489,14 @@ def run(plan, cache, verbose=False, warn=True):
             search_seconds = time.perf_counter() - tic
             stage.close()
             best_alpha = found.alphas[found.best]
-            tail.set_params(classifier__alpha=best_alpha)
+            alpha = refit_alpha(best_alpha, splits, len(plan.y_train))
+            tail.set_params(classifier__alpha=alpha)
             tic = time.perf_counter()
             _refit(tail, F_train, plan.y_train, found.start or {})
             fit_seconds = time.perf_counter() - tic
             rows.append({
                 "features": feature, "loss": loss, "best_alpha": best_alpha,
-                "cv_score": found.means[found.best],
+                "refit_alpha": alpha, "cv_score": found.means[found.best],
                 "test_accuracy": _test_accuracy(tail, F_test, plan.y_test),
                 "feature_seconds": feature_seconds, "fit_seconds": fit_seconds,
                 "search_seconds": search_seconds, "n_features": int(F_train.shape[1]),

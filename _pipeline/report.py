@@ -309,7 +309,7 @@ def save_best_model(folder, best, estimator, data, settings):
     """Write the best pipeline to ``folder/model.skops`` (:class:`~._pipeline.model.Model`),
     with its classes, image shape, settings and scores; returns the file name."""
     info = {"features": best["features"], "loss": best["loss"],
-            "alpha": best["best_alpha"], "cv_score": best["cv_score"],
+            "alpha": best["refit_alpha"], "cv_score": best["cv_score"],
             "test_accuracy": best["test_accuracy"], "n_train": int(len(data["y_train"])),
             "settings": {k: v for k, v in settings.items() if k != "compare_seconds"}}
     Model(estimator, class_names=list(data["class_names"]),
@@ -335,7 +335,7 @@ def best_model_lines(best, metrics, model_file, gallery):
                 else "; every test image was classified correctly (no gallery)."), "",
              "## The best model", "",
              f"`{model_file}` holds the best pipeline ({best['features']} / {best['loss']}, "
-             f"alpha {best['best_alpha']:g}) with its classes, image size, settings and "
+             f"alpha {best['refit_alpha']:g}) with its classes, image size, settings and "
              "library versions; classify new images with it:", "",
              f"    python pipeline.py predict {model_file} IMAGES... --out predictions.csv", "",
              f"or from Python: `pipeline.load_model('{model_file}').predict(images)`.", ""]
@@ -502,7 +502,8 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
     lines += [f"- {line}" for line in grid_notes(rows)] + ([""] if grid_notes(rows) else [])
     lines += [
              f"Best on the test images: **{best['features']} / {best['loss']}**, accuracy "
-             f"{best['test_accuracy']:.4f} at alpha {best['best_alpha']:g}.", ""]
+             f"{best['test_accuracy']:.4f}, refit at alpha {best['refit_alpha']:g} (the "
+             f"C of the best alpha searched, {best['best_alpha']:g}).", ""]
     lines += best_model_lines(best, metrics, model_file, "gallery.png" in plots)
     for note in notes:
         lines += [note, ""]

@@ -7,9 +7,9 @@ formats; :func:`render` lays them out for the terminal (``'text'``) or for
 """
 
 #: The keys of a row of :func:`pipeline.compare`, in order.
-COLUMNS = ("features", "loss", "best_alpha", "cv_score", "test_accuracy", "feature_seconds",
-           "fit_seconds", "search_seconds", "n_features", "alphas", "cv_scores", "grid",
-           "extended", "at_edge")
+COLUMNS = ("features", "loss", "best_alpha", "refit_alpha", "cv_score", "test_accuracy",
+           "feature_seconds", "fit_seconds", "search_seconds", "n_features", "alphas",
+           "cv_scores", "grid", "extended", "at_edge")
 
 
 def searched(row):
@@ -74,6 +74,7 @@ SHOWN = (("features", "features", "features", "{}"),
          ("loss", "loss", "loss", "{}"),
          ("best_alpha", "best alpha", "best alpha", best_alpha),
          ("alphas", "alphas searched", "alphas searched", searched),
+         ("refit_alpha", "refit alpha", "refit alpha", "{:g}"),
          ("cv_score", "CV acc", "CV accuracy", "{:.4f}"),
          ("test_accuracy", "test acc", "test accuracy", "{:.4f}"),
          ("feature_seconds", "feature s", "feature s", "{:.1f}"),

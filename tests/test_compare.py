@@ -201,6 +201,22 @@ def test_the_one_vs_rest_squared_hinge_is_compared_through_lbfgs(monkeypatch, di
     assert row["loss"] == "ovr_squared_hinge" and row["test_accuracy"] > 0.85
 
 
+def test_the_refit_keeps_the_c_of_the_best_alpha(digits):
+    # 3 folds of 300 training images train on 200 each: the refit on all 300
+    # at C = 1 / (alpha n) needs two thirds of the alpha the search picked
+    images, y = digits
+    rows, estimators = pipeline.compare(images[:400], y[:400], features=["raw"],
+                                        losses=["hinge"], alphas=[1e-1, 1.0], extend=0,
+                                        cv=3, test_size=100, return_estimators=True)
+    row = rows[0]
+    assert row["refit_alpha"] == pytest.approx(row["best_alpha"] * 2 / 3, rel=1e-5)
+    assert estimators["raw", "hinge"].named_steps["classifier"].alpha == row["refit_alpha"]
+    table = render(rows)
+    assert "refit alpha" in table.splitlines()[0] and f"{row['refit_alpha']:g}" in table
+    assert compare_module.refit_alpha(0.3, [(range(7), range(7, 9))] * 2, 9) == \
+        pytest.approx(0.3 * 7 / 9, rel=1e-5)
+
+
 def test_an_extended_search_scores_as_a_search_over_the_whole_grid(digits):
     # The warm path continued past the edge reaches the optima a search over
     # the extended grid reaches from scratch: the same scores, the same pick.

@@ -325,8 +325,10 @@ def test_compare_refit_starts_cold_when_a_split_lacks_a_class():
     X, y = X[order], y[order]                      # is missing from each training part
     rows = pipeline.compare(X, y, features=["raw"], losses=["hinge"], alphas=[0.1, 1.0],
                             cv=KFold(2), test=(X[::3], y[::3]))
-    # the refit is an ordinary cold fit at the best alpha on all the training images
-    alone = pipeline.make_pipeline("raw", "hinge", alpha=rows[0]["best_alpha"]).fit(X, y)
+    # the refit is an ordinary cold fit on all the training images, at the C of
+    # the best alpha: two folds train on half the images each
+    assert rows[0]["refit_alpha"] == rows[0]["best_alpha"] / 2
+    alone = pipeline.make_pipeline("raw", "hinge", alpha=rows[0]["refit_alpha"]).fit(X, y)
     assert rows[0]["test_accuracy"] == alone.score(X[::3], y[::3])
 
 

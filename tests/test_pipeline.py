@@ -88,7 +88,7 @@ def test_make_pipeline_refuses_unknown_features(features, match):
 
 def test_make_pipeline_refuses_unknown_loss_and_parameters():
     with pytest.raises(ValueError, match="Unknown loss 'log'.*'hinge', 'squared_hinge', "
-                                         "'softmax'"):
+                                         "'ovr_squared_hinge', 'softmax'"):
         pipeline.make_pipeline("raw", loss="log")
     with pytest.raises(ValueError, match="Invalid parameter 'alhpa'"):
         pipeline.make_pipeline("raw", alhpa=1.0)
@@ -724,7 +724,7 @@ def test_compare_test_accuracy_is_the_refit_pipelines_score():
                             alphas=[1e-2, 1.0], extend=0, test=(X_test, y_test),
                             random_state=0, classifier_params=tight)
     for row in rows:
-        pipe = pipeline.make_pipeline("hog+color", row["loss"], alpha=row["best_alpha"],
+        pipe = pipeline.make_pipeline("hog+color", row["loss"], alpha=row["refit_alpha"],
                                       random_state=0, **tight).fit(X, y)
         assert pipe.score(X_test, y_test) == row["test_accuracy"]
 
