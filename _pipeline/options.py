@@ -91,8 +91,8 @@ def make_parser():
                         help=f"feature sets: {', '.join(FEATURES)}, or unions joined by '+'")
     parser.add_argument("--loss", nargs="+", default=[DEFAULT_LOSS], dest="losses",
                         metavar="LOSS", help=f"losses: {', '.join(LOSSES)} (default: "
-                        f"{DEFAULT_LOSS}, the L2-SVM of Coates et al.: on CIFAR-10 "
-                        "more accurate than the hinge and faster to its optimum)")
+                        f"{DEFAULT_LOSS}, the one-vs-rest L2-SVM of Coates et al.: on "
+                        "CIFAR-10 the most accurate)")
     parser.add_argument("--optimizer", default=None, metavar="NAME",
                         help=f"classifier optimizer: auto, {', '.join(OPTIMIZERS)} "
                              "(default: auto, the exact solver, for the hinge losses, "

@@ -243,7 +243,8 @@ def full(words, before, losses=(DEFAULT_LOSS,), dataset=None, quick=False):
             if r["features"] == "bovw" and not quick:
                 paper = PAPER.get(words)
                 summary(f"{r['features']} ({words} words) / {r['loss']}, test accuracy "
-                        f"(alpha {r['best_alpha']:g} by cross-validation)",
+                        f"(alpha {r['best_alpha']:g} by cross-validation, refit at "
+                        f"{r.get('refit_alpha', r['best_alpha']):g})",
                         f"{r['test_accuracy']:.4f}",
                         "no published figure" if paper is None else
                         f"Coates et al. 2011: {paper:.3f}",

@@ -497,6 +497,11 @@ def test_loss_curvature_is_the_average_diagonal_of_the_losses_hessian():
         float(v @ (2 * 2 * active)) / C, rel=1e-12)
     assert loss_curvature("hinge", A, y, v, smoothing=0.25) == pytest.approx(
         float(v @ (2 * active / 0.25)) / C, rel=1e-12)
+    # one-vs-rest squared hinge: each active term (i, k) adds 2 at (k, k) only,
+    # the true class's own term included
+    dS = np.where(rng.random((n, C)) < 0.4, rng.normal(size=(n, C)), 0.0)
+    assert loss_curvature("ovr_squared_hinge", dS, y, v) == pytest.approx(
+        float(v @ (2 * (dS != 0).sum(axis=1))) / C, rel=1e-12)
 
 
 def test_dual_value_takes_the_best_multiple_of_the_dual_point():
