@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from classifiers import DivergenceError
+
 from . import report
 from .caching import memory_of, scratch_cache
 from .checks import check_data
@@ -119,6 +121,11 @@ def main(argv=None):
                                     run_settings, verbose=verbose)
         except OSError as error:        # the cache in TMPDIR, or the report: a full disk, ...
             print(f"error: {_disk_error(error, args.cache)}", file=sys.stderr)
+            return 1
+        except DivergenceError as error:    # a stochastic optimizer's step at some alpha
+            print(f"error: {error}\nOn the command line: --alphas with smaller values, "
+                  "--optimizer auto (each loss to its optimum), or standardized features "
+                  "(every feature set is); --out is left as it was.", file=sys.stderr)
             return 1
         try:
             publish(staging, args.out)

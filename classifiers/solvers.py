@@ -148,9 +148,10 @@ def _check_exact(label, loss, penalty, alpha, early_stopping):
 
 def _check_lbfgs(label, loss, penalty, alpha, early_stopping):
     if loss not in SMOOTH_LOSSES:
+        squared = "ovr_squared_hinge" if loss == "ovr_hinge" else "squared_hinge"
         raise ValueError(
             f"optimizer={label} needs a smooth loss ({', '.join(map(repr, SMOOTH_LOSSES))}), "
-            f"got loss={loss!r}; use loss='squared_hinge' (the L2-SVM), or a "
+            f"got loss={loss!r}; use loss={squared!r} (the L2-SVM), or a "
             "stochastic optimizer such as 'momentum', 'sgd' or 'adam' for the hinge.")
     if penalty not in SMOOTH_PENALTIES:
         raise ValueError(

@@ -259,6 +259,8 @@ def test_one_vs_rest_losses_are_not_for_the_exact_solver():
         LinearSVM(loss="ovr_squared_hinge", optimizer="exact").fit(X, y)
     # 'auto' trains them as any loss the exact solver does not know: momentum
     assert solver_for(LinearSVM(loss="ovr_hinge")).name == "minibatch"
+    with pytest.raises(ValueError, match="got loss='ovr_hinge'; use loss='ovr_squared_hinge'"):
+        LinearSVM(loss="ovr_hinge", optimizer="lbfgs").fit(X, y)
     assert solver_for(LinearSVM(loss="ovr_squared_hinge", optimizer="lbfgs")).name == "lbfgs"
 
 
