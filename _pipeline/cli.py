@@ -123,9 +123,10 @@ def main(argv=None):
             print(f"error: {_disk_error(error, args.cache)}", file=sys.stderr)
             return 1
         except DivergenceError as error:    # a stochastic optimizer's step at some alpha
-            print(f"error: {error}\nOn the command line: --alphas with smaller values, "
-                  "--optimizer auto (each loss to its optimum), or standardized features "
-                  "(every feature set is); --out is left as it was.", file=sys.stderr)
+            print(f"error: {error}\nOn the command line: leave out --optimizer (each loss "
+                  "then trains to its optimum, which does not diverge), or search smaller "
+                  "alphas only (--alphas with smaller values and --extend 0); the features "
+                  "are standardized already. --out is left as it was.", file=sys.stderr)
             return 1
         try:
             publish(staging, args.out)

@@ -40,7 +40,8 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
     as computing them per split; the bag of words learns its dictionary from
     all the training images, without labels (as Coates et al. do), unless
     ``dictionary='per_split'``.  The best ``alpha`` of each pair is then refit
-    on all the training features and scored on the test features.
+    on all the training features, at its C (:func:`refit_alpha`), and scored
+    on the test features.
 
     Parameters
     ----------
@@ -116,7 +117,7 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
         times the mean training part of the splits over the training images,
         :func:`refit_alpha`), ``cv_score`` (mean accuracy at the best alpha),
         ``test_accuracy`` (of that refit model), ``feature_seconds`` (features of all training and
-        test images), ``fit_seconds`` (scaler and classifier at the best
+        test images), ``fit_seconds`` (scaler and classifier at the refit
         alpha), ``search_seconds`` (the whole grid search), ``n_features``,
         ``alphas`` / ``cv_scores`` (the search curve, alphas ascending,
         extensions included), ``grid`` (the alphas asked for), ``extended``

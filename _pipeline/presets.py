@@ -37,8 +37,9 @@ LOSSES = {
 
 #: The command line's loss when ``--loss`` is left out: the one-vs-rest L2-SVM
 #: of Coates et al. (2011), which on all of CIFAR-10 was the most accurate of
-#: the losses on every feature set (README, "Benchmarks"), at some more time
-#: than the Weston-Watkins squared hinge.
+#: the losses on HOG + colour and the bag of words (softmax led on raw pixels;
+#: README, "Benchmarks"), at more search time than the Weston-Watkins squared
+#: hinge.
 DEFAULT_LOSS = "ovr_squared_hinge"
 
 
@@ -113,25 +114,25 @@ def feature_step(features="hog+color", feature_params=None):
 # Every loss trains to its optimum, so that a grid search compares the alphas
 # rather than how far a budget of epochs got (on wide features such as the bag
 # of words, 20 epochs of momentum stop well short of it; README has the
-# figures).  The hinge losses get that from their classifier's own default
-# (optimizer='auto': the exact solver, certified by its duality gap); softmax
-# and the one-vs-rest squared hinge, which the exact solver does not know,
-# from L-BFGS.
+# figures).  The Weston-Watkins hinge losses get that from their classifier's
+# own default (optimizer='auto': the exact solver, certified by its duality
+# gap); the losses whose default is a stochastic rule but that L-BFGS can
+# minimize (softmax, the one-vs-rest squared hinge) from L-BFGS.
 LBFGS_DEFAULTS = {"optimizer": "lbfgs", "max_iter": 300}
-LBFGS_LOSSES = ("softmax", "ovr_squared_hinge")
 
 
 def build_classifier(loss, classifier_params):
     """The classifier of ``loss`` with ``classifier_params``.
 
-    Softmax and the one-vs-rest squared hinge (:data:`LBFGS_LOSSES`; l2 or
-    no penalty, no early stopping) default to :data:`LBFGS_DEFAULTS` unless
-    ``classifier_params`` names an optimizer; ``max_iter`` then counts that
-    optimizer's own units (epochs).
+    A classifier whose own default (``optimizer='auto'``) is a stochastic
+    rule, but whose settings L-BFGS minimizes (softmax and the one-vs-rest
+    squared hinge with the l2 penalty or none, no early stopping), defaults
+    to :data:`LBFGS_DEFAULTS` unless ``classifier_params`` names an
+    optimizer; ``max_iter`` then counts that optimizer's own units (epochs).
     """
     classifier = LOSSES[check_loss(loss)]().set_params(**classifier_params)
     # the settings as set, so the classifier's own defaults are not restated here
-    if ("optimizer" not in classifier_params and classifier.loss in LBFGS_LOSSES
+    if ("optimizer" not in classifier_params and not solver_for(classifier).full_batch
             and SOLVERS["lbfgs"].accepts(classifier.loss, classifier.penalty, classifier.alpha,
                                          classifier.early_stopping)):
         classifier.set_params(**{**LBFGS_DEFAULTS, **classifier_params})
@@ -153,12 +154,13 @@ def make_pipeline(features="hog+color", loss="hinge", *, memory=None, feature_pa
         ``'bovw'``, or names joined by
         ``+`` for a :class:`~sklearn.pipeline.FeatureUnion` (see
         :data:`FEATURES` for what each builds).
-    loss : {'hinge', 'squared_hinge', 'softmax'}, default='hinge'
-        ``LinearSVM()``, ``LinearSVM(loss='squared_hinge')`` or
-        ``SoftmaxClassifier()``, with defaults that need no tuning; the two
-        smooth losses train with ``optimizer='lbfgs', max_iter=300`` unless
-        ``classifier_params`` choose another optimizer (or an l1 penalty or
-        early stopping, which L-BFGS cannot do).
+    loss : {'hinge', 'squared_hinge', 'ovr_squared_hinge', 'softmax'}, default='hinge'
+        ``LinearSVM()``, ``LinearSVM(loss='squared_hinge')``,
+        ``LinearSVM(loss='ovr_squared_hinge')`` or ``SoftmaxClassifier()``,
+        with defaults that need no tuning: the first two train with the
+        exact solver, the last two with ``optimizer='lbfgs', max_iter=300``
+        unless ``classifier_params`` choose another optimizer (or an l1
+        penalty or early stopping, which L-BFGS cannot do).
     memory : str, path or joblib.Memory, default=None
         Where to cache the features (:class:`CachedFeatures`); None computes
         them on every call.

@@ -356,7 +356,7 @@ def search_tol_notes(estimators):
                 f"The grid search's {loss} fits stopped once certified within "
                 f"{searched:.0%} of their optimal objective (the solver's search tolerance, "
                 f"tol={searched:g}: the alphas rank alike, the weakest in a fraction of the "
-                f"time); the refit at the best alpha trained to tol={refit:g}.")
+                f"time); the refit trained to tol={refit:g}.")
     return list(notes.values())
 
 
@@ -502,8 +502,10 @@ def write_report(folder, rows, estimators, data, settings, *, verbose=False):
     lines += [f"- {line}" for line in grid_notes(rows)] + ([""] if grid_notes(rows) else [])
     lines += [
              f"Best on the test images: **{best['features']} / {best['loss']}**, accuracy "
-             f"{best['test_accuracy']:.4f}, refit at alpha {best['refit_alpha']:g} (the "
-             f"C of the best alpha searched, {best['best_alpha']:g}).", ""]
+             f"{best['test_accuracy']:.4f}, refit on all the training images at alpha "
+             f"{best['refit_alpha']:g}: the best alpha searched, {best['best_alpha']:g}, "
+             "times the images of a split's training part over all the training images "
+             "(the same C = 1 / (alpha n)).", ""]
     lines += best_model_lines(best, metrics, model_file, "gallery.png" in plots)
     for note in notes:
         lines += [note, ""]

@@ -14,7 +14,8 @@ alternated, medians of ``--repeats``, with the images each transforms.
 Section ``full`` (``--full``): the main job on the whole data set, as a user
 runs it, ``python pipeline.py --dataset ../shared/data/cifar10/train
 --max-train 0 --max-test 0 --words 1600`` (its default features: raw,
-hog+hogfine+color+colorgrid and bovw; its default loss, the squared hinge;
+hog+hogfine+color+colorgrid and bovw; its default loss, the one-vs-rest
+squared hinge (an older ``--before`` checkout must know ``--full-losses``);
 its default grid, extended past an edge, x 3 folds; refit;
 report) in a child process: wall time, time per stage (from its
 results.json), peak memory (the child's maximum resident set,
@@ -229,6 +230,8 @@ def full(words, before, losses=(DEFAULT_LOSS,), dataset=None, quick=False):
                 subprocess.run(["git", "worktree", "remove", "--force",
                                 str(checkouts[f"before ({before})"])], cwd=ROOT, check=False)
     for name, (seconds, peak, results) in runs.items():
+        for row in results["rows"]:     # a --before checkout that refit at the best alpha
+            row.setdefault("refit_alpha", row["best_alpha"])
         print(f"\n{name}:")
         print(render(results["rows"]))
         for line in grid_notes(results["rows"]) if "grid" in results["rows"][0] else []:
@@ -244,7 +247,7 @@ def full(words, before, losses=(DEFAULT_LOSS,), dataset=None, quick=False):
                 paper = PAPER.get(words)
                 summary(f"{r['features']} ({words} words) / {r['loss']}, test accuracy "
                         f"(alpha {r['best_alpha']:g} by cross-validation, refit at "
-                        f"{r.get('refit_alpha', r['best_alpha']):g})",
+                        f"{r['refit_alpha']:g})",
                         f"{r['test_accuracy']:.4f}",
                         "no published figure" if paper is None else
                         f"Coates et al. 2011: {paper:.3f}",

@@ -43,7 +43,8 @@ def solve(P, X, y, sw, *, problem, optimizer, max_iter, tol, memory=None, random
     X, y, sw : ndarray
         Rows, class indices, sample weights.
     problem : classifiers.objective.Problem
-        A smooth one: 'softmax' or 'squared_hinge', 'l2' or no penalty.
+        A smooth one: 'softmax', 'squared_hinge' or 'ovr_squared_hinge', 'l2' or no
+        penalty.
     optimizer : classifiers.optimizers.LBFGS
     max_iter : int
     tol : float

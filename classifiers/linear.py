@@ -153,6 +153,8 @@ default='hinge'
     coef_ : ndarray of shape (n_classes, n_features) or (1, n_features)
         Weights; one row for binary problems, as in scikit-learn, holding the
         difference of the two class rows (positive favours ``classes_[1]``).
+        With a one-vs-rest loss the two rows solve mirrored problems
+        (``w0 = -w1``), so that row is twice ``LinearSVC``'s.
     intercept_ : ndarray of shape (n_classes,) or (1,)
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
@@ -619,7 +621,7 @@ class LinearSVM(LinearClassifier):
 
     _parameter_constraints = {
         **LinearClassifier._parameter_constraints,
-        "loss": [StrOptions({"hinge", "squared_hinge", "ovr_hinge", "ovr_squared_hinge"})],
+        "loss": [StrOptions(set(LOSSES) - {"softmax"})],
     }
 
 

@@ -95,7 +95,7 @@ def objective(P, X, y, sample_weight, *, loss, margin, penalty, alpha,
         Class indices in ``0 .. n_classes - 1``.
     sample_weight : ndarray of shape (n_samples,)
         Non-negative weights with a positive sum.
-    loss : {'hinge', 'squared_hinge', 'softmax'} or callable
+    loss : {'hinge', 'squared_hinge', 'ovr_hinge', 'ovr_squared_hinge', 'softmax'} or callable
         A name of :data:`~classifiers.losses.LOSSES`, or a function
         ``(S, y, margin) -> (L, dS)`` of the same form (e.g. the smoothed
         hinge with its smoothing set).

@@ -384,8 +384,8 @@ class LBFGS(Optimizer):
 
     Not a step rule like the others: the estimator hands it the whole
     objective and it runs to the optimum (see :func:`classifiers.lbfgs.minimize`
-    for the algorithm).  It needs a smooth objective: 'softmax' or
-    'squared_hinge' with the 'l2' penalty or none.  ``learning_rate`` and its
+    for the algorithm).  It needs a smooth objective: 'softmax',
+    'squared_hinge' or 'ovr_squared_hinge' with the 'l2' penalty or none.  ``learning_rate`` and its
     schedule are ignored: the line search picks every step.
 
     Parameters

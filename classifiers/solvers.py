@@ -151,7 +151,7 @@ def _check_lbfgs(label, loss, penalty, alpha, early_stopping):
         squared = "ovr_squared_hinge" if loss == "ovr_hinge" else "squared_hinge"
         raise ValueError(
             f"optimizer={label} needs a smooth loss ({', '.join(map(repr, SMOOTH_LOSSES))}), "
-            f"got loss={loss!r}; use loss={squared!r} (the L2-SVM), or a "
+            f"got loss={loss!r}; use loss={squared!r} (an L2-SVM), or a "
             "stochastic optimizer such as 'momentum', 'sgd' or 'adam' for the hinge.")
     if penalty not in SMOOTH_PENALTIES:
         raise ValueError(
@@ -227,7 +227,7 @@ def check_solver(optimizer, *, loss, penalty, alpha, early_stopping, partial=Fal
     optimizer : str or classifiers.optimizers.Optimizer
         A name of :data:`classifiers.optimizers.OPTIMIZERS`, 'auto', or an
         object.  'auto' is :class:`~classifiers.optimizers.Exact` for the
-        hinge losses with the 'l2' penalty (``alpha > 0``, no early stopping),
+        Weston-Watkins hinge losses with the 'l2' penalty (``alpha > 0``, no early stopping),
         :class:`~classifiers.optimizers.Momentum` otherwise and for every
         ``partial_fit``.
     loss, penalty, alpha, early_stopping

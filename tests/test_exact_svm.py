@@ -18,7 +18,7 @@ from _pipeline.compare import _fold_scores, search
 from classifiers import LinearClassifier, LinearSVM, SoftmaxClassifier, check_gradient
 from classifiers.duality import balance, dual_value, duality_gap, residual
 from classifiers.linear import DivergenceError
-from classifiers.losses import hinge, smoothed_hinge
+from classifiers.losses import hinge, ovr_squared_hinge, smoothed_hinge
 from classifiers.optimizers import Exact
 from classifiers.preconditioning import loss_curvature, second_moment
 
@@ -274,7 +274,7 @@ def test_max_iter_warns_with_the_gap_and_verbose_prints_it(capsys):
 
 
 @pytest.mark.parametrize("params, match", [
-    ({"loss": "softmax"}, r"for the hinge losses only, got loss='softmax'"),
+    ({"loss": "softmax"}, r"for the Weston-Watkins hinge losses only, got loss='softmax'"),
     ({"penalty": "l1"}, r"needs the 'l2' penalty with alpha > 0.*got penalty='l1'"),
     ({"penalty": None}, r"got penalty=None"),
     ({"alpha": 0.0}, r"got alpha=0.0"),
@@ -497,11 +497,19 @@ def test_loss_curvature_is_the_average_diagonal_of_the_losses_hessian():
         float(v @ (2 * 2 * active)) / C, rel=1e-12)
     assert loss_curvature("hinge", A, y, v, smoothing=0.25) == pytest.approx(
         float(v @ (2 * active / 0.25)) / C, rel=1e-12)
-    # one-vs-rest squared hinge: each active term (i, k) adds 2 at (k, k) only,
-    # the true class's own term included
-    dS = np.where(rng.random((n, C)) < 0.4, rng.normal(size=(n, C)), 0.0)
+    # one-vs-rest squared hinge: the diagonal of each sample's Hessian in its
+    # scores, by central differences of the loss's own gradient (no margin
+    # within h of a kink at these scores)
+    S = rng.normal(size=(n, C)) * 2
+    _, dS = ovr_squared_hinge(S, y)
+    h, diagonal = 1e-6, np.zeros((n, C))
+    for k in range(C):
+        step = np.zeros(C)
+        step[k] = h
+        diagonal[:, k] = (ovr_squared_hinge(S + step, y)[1][:, k]
+                          - ovr_squared_hinge(S - step, y)[1][:, k]) / (2 * h)
     assert loss_curvature("ovr_squared_hinge", dS, y, v) == pytest.approx(
-        float(v @ (2 * (dS != 0).sum(axis=1))) / C, rel=1e-12)
+        float(v @ diagonal.sum(axis=1)) / C, rel=1e-6)
 
 
 def test_dual_value_takes_the_best_multiple_of_the_dual_point():

@@ -32,6 +32,7 @@ OLD_DEFAULTS = dict(learning_rate_schedule="constant", tol=1e-4, max_iter=200)
     SoftmaxClassifier(optimizer="lbfgs"),
     LinearSVM(loss="squared_hinge", optimizer=LBFGS(m=5)),
     LinearSVM(loss="squared_hinge", optimizer="exact", tol=1e-6),
+    LinearSVM(loss="ovr_squared_hinge", optimizer="lbfgs"), LinearSVM(loss="ovr_hinge"),
 ])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)

@@ -46,6 +46,9 @@ def test_losses_at_zero_weights(n_classes, margin):
     y = np.arange(4) % n_classes
     np.testing.assert_allclose(hinge(S, y, margin)[0], (n_classes - 1) * margin)
     np.testing.assert_allclose(softmax(S, y)[0], np.log(n_classes))
+    # one-vs-rest: every class's binary margin is violated by ``margin``
+    np.testing.assert_allclose(ovr_hinge(S, y, margin)[0], n_classes * margin)
+    np.testing.assert_allclose(ovr_squared_hinge(S, y, margin)[0], n_classes * margin ** 2)
 
 
 @pytest.mark.parametrize("loss", sorted(LOSSES))

@@ -20,7 +20,7 @@ from classifiers.objective import Solution
 from classifiers.optimizers import LBFGS, Adam, Exact, Momentum, Optimizer
 from classifiers.solvers import SOLVERS, Solver, resolve, solver_of
 
-LOSSES = ("hinge", "squared_hinge", "softmax")
+LOSSES = ("hinge", "squared_hinge", "ovr_hinge", "ovr_squared_hinge", "softmax")
 PENALTIES = ("l2", "l1", "elasticnet", None)
 SETTINGS = list(itertools.product(LOSSES, PENALTIES, (0.0, 0.1), (False, True), (False, True)))
 
@@ -33,7 +33,7 @@ def _documented(name, loss, penalty, alpha, early_stopping, partial):
         return False
     if name == "exact":
         return loss in ("hinge", "squared_hinge") and penalty == "l2" and alpha > 0
-    return loss in ("softmax", "squared_hinge") and penalty in ("l2", None)
+    return loss in ("softmax", "squared_hinge", "ovr_squared_hinge") and penalty in ("l2", None)
 
 
 def _why_not(name, loss, penalty, alpha, early_stopping, partial):
@@ -48,7 +48,7 @@ def _why_not(name, loss, penalty, alpha, early_stopping, partial):
         if not alpha > 0:
             return f"needs the 'l2' penalty with alpha > 0.*got alpha={alpha!r}"
         return "has no epochs to stop early; set early_stopping=False"
-    if loss not in ("softmax", "squared_hinge"):
+    if loss not in ("softmax", "squared_hinge", "ovr_squared_hinge"):
         return f"LBFGS needs a smooth loss .*got loss='{loss}'"
     if penalty not in ("l2", None):
         return f"LBFGS needs a smooth penalty .*penalty='{penalty}'"
