@@ -89,11 +89,12 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
         Settings per feature name (see :func:`make_pipeline`).
     classifier_params : dict, optional
         Settings for every classifier (``optimizer``, ``max_iter``, ``tol``,
-        ...).  With ``tol`` left None, the search's fits of the exact SVM
-        stop once certified within 10% of their optimum (its solver's
-        ``search_tol``: the alphas rank alike, the weakest ones in a
-        fraction of the time) and the refit within 1% (its ``tol``); a
-        ``tol`` given here holds for both.
+        ...).  With ``tol`` left None, the search's fits stop at their
+        solver's looser ``search_tol`` (the exact SVM: certified within 10%
+        of its optimum; L-BFGS: the gradient's largest entry at 1e-3), which
+        ranks the alphas alike in a fraction of the time, and the refit at
+        its default ``tol`` (1% and 1e-4); a ``tol`` given here holds for
+        both.
     dictionary : {'once', 'per_split'}, default='once'
         Where the bag of words learns its dictionary: once from all the
         training images (k-means uses no labels, so nothing about the labels

@@ -213,8 +213,9 @@ def scaled_classifier(loss, **classifier_params):
 def search_classifier(classifier):
     """A clone of ``classifier`` as a grid search fits it: with its solver's looser
     ``search_tol`` when its ``tol`` is None (the exact SVM: certified within 10%
-    of the optimum rather than 1%, which ranks the alphas alike in a fraction of
-    the iterations at the weakest ones).  A ``tol`` the user set is kept."""
+    of the optimum rather than 1%; L-BFGS: a gradient of 1e-3 rather than 1e-4),
+    which ranks the alphas alike in a fraction of the iterations.  A ``tol``
+    the user set is kept."""
     classifier = clone(classifier)
     search_tol = solver_for(classifier).search_tol
     if search_tol is not None and classifier.get_params().get("tol", 0) is None:

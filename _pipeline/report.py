@@ -352,11 +352,11 @@ def search_tol_notes(estimators):
         if searched != classifier.tol and loss not in notes:
             refit = solver_for(classifier).default_tol \
                 if classifier.tol is None else classifier.tol
+            stopped = solver_for(classifier).stops_at.format(tol=searched)
             notes[loss] = (
-                f"The grid search's {loss} fits stopped once certified within "
-                f"{searched:.0%} of their optimal objective (the solver's search tolerance, "
-                f"tol={searched:g}: the alphas rank alike, the weakest in a fraction of the "
-                f"time); the refit trained to tol={refit:g}.")
+                f"The grid search's {loss} fits stopped once {stopped}, the solver's "
+                "search tolerance: the alphas rank alike, in a fraction of the time; "
+                f"the refit trained to tol={refit:g}.")
     return list(notes.values())
 
 

@@ -73,6 +73,9 @@ class Solver:
         The ``tol`` a grid search's fits use when the estimator's is None: a
         looser one than ``default_tol`` where that still ranks the alphas
         (the refit at the best alpha keeps ``default_tol``); None: the same.
+    stops_at : str
+        What its ``tol`` means, a phrase completing "the fits stopped once
+        ..." with ``{tol}`` in it, for reports.
     """
 
     name: str
@@ -86,6 +89,7 @@ class Solver:
     fit: Callable
     partial_fit: Optional[Callable] = None
     search_tol: Optional[float] = None
+    stops_at: str = "they reached tol={tol:g}"
 
     def supports(self, loss, penalty, alpha, early_stopping, partial=False, *, optimizer=None):
         """True if this solver minimizes these settings, else raise the ValueError saying why.
@@ -174,10 +178,13 @@ def _check_nothing(label, loss, penalty, alpha, early_stopping):
 SOLVERS = {
     "exact": Solver("exact", Exact, Exact, full_batch=True, warm_path=True,
                     default_max_iter=exact.DEFAULT_MAX_ITER, default_tol=exact.DEFAULT_TOL,
-                    check=_check_exact, fit=exact.fit, search_tol=exact.SEARCH_TOL),
+                    check=_check_exact, fit=exact.fit, search_tol=exact.SEARCH_TOL,
+                    stops_at="certified within {tol:.0%} of their optimal objective (tol={tol:g})"),
     "lbfgs": Solver("lbfgs", LBFGS, LBFGS, full_batch=True, warm_path=True,
                     default_max_iter=full_batch.DEFAULT_MAX_ITER,
-                    default_tol=full_batch.DEFAULT_TOL, check=_check_lbfgs, fit=full_batch.fit),
+                    default_tol=full_batch.DEFAULT_TOL, check=_check_lbfgs, fit=full_batch.fit,
+                    search_tol=full_batch.SEARCH_TOL,
+                    stops_at="the gradient's largest entry fell to tol={tol:g}"),
     "minibatch": Solver("minibatch", Optimizer, Momentum, full_batch=False, warm_path=False,
                         default_max_iter=None, default_tol=None, check=_check_nothing,
                         fit=minibatch.fit, partial_fit=minibatch.partial_fit),

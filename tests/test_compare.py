@@ -153,26 +153,34 @@ def test_a_split_s_warm_path_starts_from_the_given_solution_then_from_each_last_
         np.testing.assert_array_equal(fit["begin"], before["end"])
 
 
-@pytest.mark.parametrize("classifier_params, search, refit", [
-    ({}, 0.1, None),                     # tol None: exact's search_tol, then its default
-    ({"tol": 1e-3}, 1e-3, 1e-3),         # a tol the user set holds for both
+@pytest.mark.parametrize("loss, solver, classifier_params, search, refit", [
+    # tol None: the solver's search_tol, then its default
+    ("hinge", "exact", {}, 0.1, None),
+    ("softmax", "lbfgs", {}, 1e-3, None),
+    ("ovr_squared_hinge", "lbfgs", {}, 1e-3, None),
+    # a tol the user set holds for both
+    ("hinge", "exact", {"tol": 1e-3}, 1e-3, 1e-3),
+    ("softmax", "lbfgs", {"tol": 1e-5}, 1e-5, 1e-5),
 ])
 def test_the_search_fits_to_the_solver_s_search_tol_and_the_refit_to_its_tol(
-        monkeypatch, digits, classifier_params, search, refit):
-    from classifiers import exact
+        monkeypatch, digits, loss, solver, classifier_params, search, refit):
+    from classifiers import exact, full_batch
     from classifiers.solvers import SOLVERS
 
     assert SOLVERS["exact"].search_tol == exact.SEARCH_TOL == 0.1
     assert SOLVERS["exact"].default_tol == exact.DEFAULT_TOL == 1e-2
+    assert SOLVERS["lbfgs"].search_tol == full_batch.SEARCH_TOL == 1e-3
+    assert SOLVERS["lbfgs"].default_tol == full_batch.DEFAULT_TOL == 1e-4
     tols = []
+    fit = SOLVERS[solver].fit
 
     def spy(estimator, *args, **kwargs):
         tols.append(estimator.tol)
-        return exact.fit(estimator, *args, **kwargs)
+        return fit(estimator, *args, **kwargs)
 
-    monkeypatch.setitem(SOLVERS, "exact", dataclasses.replace(SOLVERS["exact"], fit=spy))
+    monkeypatch.setitem(SOLVERS, solver, dataclasses.replace(SOLVERS[solver], fit=spy))
     images, y = digits
-    row = pipeline.compare(images[:300], y[:300], features=["raw"], losses=["hinge"],
+    row = pipeline.compare(images[:300], y[:300], features=["raw"], losses=[loss],
                            alphas=[1e-1, 1.0], extend=0, cv=2, test_size=0.3,
                            classifier_params=classifier_params)[0]
     # 2 splits x 2 alphas, then the refit

@@ -349,10 +349,11 @@ def test_command_line_end_to_end(image_folder, tmp_path, capsys):
     assert {p.name for p in out.iterdir()} == expected
     report = (out / "report.md").read_text()
     assert "dictionary was learned once" in report
-    # the hinge's search fits to the exact solver's search tolerance, softmax's does not
+    # each loss's search fits to its solver's search tolerance, and the report says so
     assert ("The grid search's hinge fits stopped once certified within 10% of their "
             "optimal objective") in report and "tol=0.01." in report
-    assert "grid search's softmax" not in report
+    assert ("The grid search's softmax fits stopped once the gradient's largest entry "
+            "fell to tol=0.001") in report and "tol=0.0001." in report
     for name in expected - {"report.md", "results.json", "model.skops"}:
         with Image.open(out / name) as image:
             image.verify()
@@ -819,8 +820,13 @@ def test_the_report_notes_the_search_tolerance_once_per_loss_and_only_where_loos
     notes = search_tol_notes({("raw", "hinge"): scaled_classifier("hinge"),
                               ("hog", "hinge"): scaled_classifier("hinge"),
                               ("raw", "softmax"): scaled_classifier("softmax")})
-    assert len(notes) == 1
-    assert "hinge fits stopped once certified within 10%" in notes[0]
-    assert "tol=0.01." in notes[0]
+    assert len(notes) == 2
+    assert "hinge fits stopped once certified within 10% of their optimal objective" \
+        in notes[0]
+    assert "the refit trained to tol=0.01." in notes[0]
+    assert "softmax fits stopped once the gradient's largest entry fell to tol=0.001" \
+        in notes[1]
+    assert "the refit trained to tol=0.0001." in notes[1]
     # a tol the user set holds for the search too: nothing to say
-    assert search_tol_notes({("raw", "hinge"): scaled_classifier("hinge", tol=1e-3)}) == []
+    assert search_tol_notes({("raw", "hinge"): scaled_classifier("hinge", tol=1e-3),
+                             ("raw", "softmax"): scaled_classifier("softmax", tol=1e-6)}) == []
