@@ -90,11 +90,12 @@ def compare(X, y, features=("raw", "hog+color"), losses=("hinge", "softmax"),
     classifier_params : dict, optional
         Settings for every classifier (``optimizer``, ``max_iter``, ``tol``,
         ...).  With ``tol`` left None, the search's fits stop at their
-        solver's looser ``search_tol`` (the exact SVM: certified within 10%
-        of its optimum; L-BFGS: the gradient's largest entry at 1e-3), which
+        solver's looser ``search_tol`` where it has one (the exact SVM:
+        certified within 10% of its optimum; L-BFGS: the gradient's largest
+        absolute entry at most 1e-3; a stochastic optimizer: none), which
         ranks the alphas alike in a fraction of the time, and the refit at
-        its default ``tol`` (1% and 1e-4); a ``tol`` given here holds for
-        both.
+        its default ``tol`` (exact: 1e-2, i.e. 1%; L-BFGS: 1e-4); a ``tol``
+        given here holds for both.
     dictionary : {'once', 'per_split'}, default='once'
         Where the bag of words learns its dictionary: once from all the
         training images (k-means uses no labels, so nothing about the labels

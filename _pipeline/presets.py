@@ -38,8 +38,8 @@ LOSSES = {
 #: The command line's loss when ``--loss`` is left out: the one-vs-rest L2-SVM
 #: of Coates et al. (2011), which on all of CIFAR-10 was the most accurate of
 #: the losses on HOG + colour and the bag of words (softmax led on raw pixels;
-#: README, "Benchmarks"), at more search time than the Weston-Watkins squared
-#: hinge.
+#: README, "Benchmarks"); its search (L-BFGS) was longer than the
+#: Weston-Watkins squared hinge's (the exact solver) on HOG + colour only.
 DEFAULT_LOSS = "ovr_squared_hinge"
 
 

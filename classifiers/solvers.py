@@ -69,11 +69,11 @@ class Solver:
     partial_fit : callable or None
         The same signature, for one epoch of ``partial_fit``; None when the
         solver has none.
-    search_tol : float or None
+    search_tol : float or None, default=None
         The ``tol`` a grid search's fits use when the estimator's is None: a
         looser one than ``default_tol`` where that still ranks the alphas
         (the refit at the best alpha keeps ``default_tol``); None: the same.
-    stops_at : str
+    stops_at : str, default='they reached tol={tol:g}'
         What its ``tol`` means, a phrase completing "the fits stopped once
         ..." with ``{tol}`` in it, for reports.
     """
@@ -184,7 +184,7 @@ SOLVERS = {
                     default_max_iter=full_batch.DEFAULT_MAX_ITER,
                     default_tol=full_batch.DEFAULT_TOL, check=_check_lbfgs, fit=full_batch.fit,
                     search_tol=full_batch.SEARCH_TOL,
-                    stops_at="the gradient's largest entry fell to tol={tol:g}"),
+                    stops_at="the gradient's largest absolute entry was at most tol={tol:g}"),
     "minibatch": Solver("minibatch", Optimizer, Momentum, full_batch=False, warm_path=False,
                         default_max_iter=None, default_tol=None, check=_check_nothing,
                         fit=minibatch.fit, partial_fit=minibatch.partial_fit),

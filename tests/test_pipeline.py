@@ -351,9 +351,11 @@ def test_command_line_end_to_end(image_folder, tmp_path, capsys):
     assert "dictionary was learned once" in report
     # each loss's search fits to its solver's search tolerance, and the report says so
     assert ("The grid search's hinge fits stopped once certified within 10% of their "
-            "optimal objective") in report and "tol=0.01." in report
-    assert ("The grid search's softmax fits stopped once the gradient's largest entry "
-            "fell to tol=0.001") in report and "tol=0.0001." in report
+            "optimal objective (tol=0.1), the solver's search tolerance: the alphas rank "
+            "alike, in a fraction of the time; the refit trained to tol=0.01.") in report
+    assert ("The grid search's softmax fits stopped once the gradient's largest absolute "
+            "entry was at most tol=0.001, the solver's search tolerance: the alphas rank "
+            "alike, in a fraction of the time; the refit trained to tol=0.0001.") in report
     for name in expected - {"report.md", "results.json", "model.skops"}:
         with Image.open(out / name) as image:
             image.verify()
@@ -824,8 +826,8 @@ def test_the_report_notes_the_search_tolerance_once_per_loss_and_only_where_loos
     assert "hinge fits stopped once certified within 10% of their optimal objective" \
         in notes[0]
     assert "the refit trained to tol=0.01." in notes[0]
-    assert "softmax fits stopped once the gradient's largest entry fell to tol=0.001" \
-        in notes[1]
+    assert "softmax fits stopped once the gradient's largest absolute entry was at most " \
+        "tol=0.001" in notes[1]
     assert "the refit trained to tol=0.0001." in notes[1]
     # a tol the user set holds for the search too: nothing to say
     assert search_tol_notes({("raw", "hinge"): scaled_classifier("hinge", tol=1e-3),

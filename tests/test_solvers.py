@@ -88,12 +88,17 @@ def test_auto_is_exact_where_exact_can_train_and_momentum_everywhere_else(settin
 
 
 def test_what_each_solver_can_do():
-    # the documented defaults of max_iter and tol (LinearClassifier's docstring)
+    # the documented defaults of max_iter and tol (LinearClassifier's docstring),
+    # and the grid search's looser tol (README, compare's docstring)
     table = {name: (s.full_batch, s.warm_path, s.default_max_iter, s.default_tol,
-                    s.partial_fit is not None) for name, s in SOLVERS.items()}
-    assert table == {"exact": (True, True, 1000, 1e-2, False),
-                     "lbfgs": (True, True, 100, 1e-4, False),
-                     "minibatch": (False, False, None, None, True)}
+                    s.search_tol, s.partial_fit is not None) for name, s in SOLVERS.items()}
+    assert table == {"exact": (True, True, 1000, 1e-2, 0.1, False),
+                     "lbfgs": (True, True, 100, 1e-4, 1e-3, False),
+                     "minibatch": (False, False, None, None, None, True)}
+    assert [s.stops_at.format(tol=0.25) for s in SOLVERS.values()] == [
+        "certified within 25% of their optimal objective (tol=0.25)",
+        "the gradient's largest absolute entry was at most tol=0.25",
+        "they reached tol=0.25"]
 
 
 @dataclass(frozen=True)
