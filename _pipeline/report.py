@@ -349,14 +349,14 @@ def search_tol_notes(estimators):
     for (_, loss), model in estimators.items():
         classifier = model.named_steps["classifier"]
         searched = search_classifier(classifier).tol
+        # Only a tol left None is loosened, so the refit trains to the solver's default.
         if searched != classifier.tol and loss not in notes:
-            refit = solver_for(classifier).default_tol \
-                if classifier.tol is None else classifier.tol
-            stopped = solver_for(classifier).stops_at.format(tol=searched)
+            solver = solver_for(classifier)
             notes[loss] = (
-                f"The grid search's {loss} fits stopped once {stopped}, the solver's "
-                "search tolerance: the alphas rank alike, in a fraction of the time; "
-                f"the refit trained to tol={refit:g}.")
+                f"The grid search's {loss} fits stopped once "
+                f"{solver.stops_at.format(tol=searched)}, the solver's search tolerance: "
+                "the alphas rank alike, in a fraction of the time; the refit trained to "
+                f"tol={solver.default_tol:g}.")
     return list(notes.values())
 
 

@@ -28,8 +28,7 @@ DEFAULT_TOL = 1e-4
 #: of 1e-4's on HOG + colour (in 42% of the time) and within 7e-4 on the bag
 #: of words (43% of the iterations, 81% of the time); softmax on HOG +
 #: colour, within 2e-4 in 53% of the time; the best alpha the same in all
-#: three.  The refit at the
-#: best alpha trains to :data:`DEFAULT_TOL`.
+#: three.  The refit at the best alpha trains to :data:`DEFAULT_TOL`.
 SEARCH_TOL = 1e-3
 
 
